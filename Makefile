@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+
+.PHONY: help venv model run test shell lint bench nlu-report
+
+help:
+	@echo "make run         set up, train if needed, start the assistant, dashboard and patient page"
+	@echo "make test        set up, train if needed, run every test"
+	@echo "make shell       talk to the assistant in this terminal"
+	@echo "make lint        ruff"
+	@echo "make bench       engine and conversation benchmarks"
+	@echo "make nlu-report  NLU accuracy on held-out data, clean and with noise"
+
+venv:
+	@bash scripts/setup_venv.sh
+
+model: venv
+	@$(PY) scripts/train_if_stale.py
+
+run: model
+	@$(PY) scripts/run.py
+
+test: model
+	@bash scripts/ensure_test_tools.sh
+	$(PY) -m pytest
+
+shell: model
+	@$(PY) scripts/run.py --shell
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: model
+	$(PY) scripts/bench.py
+
+nlu-report: venv
+	$(PY) scripts/nlu_report.py
