@@ -1,0 +1,1 @@
+"""HN2301 pre-screening assistant: the product core (no Rasa imports)."""
