@@ -1,0 +1,5 @@
+"""The referral store: SQLAlchemy models, one repository module, Alembic migrations.
+
+Everything the chat and the coordinator dashboard keep lives here, and nothing else: the
+pre-screen stores only what a coordinator needs to follow up a consenting patient.
+"""
