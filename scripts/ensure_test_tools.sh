@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Tools the real-browser tests need and pip cannot provide: Debian's Chromium with its
+# chromedriver (a tool's own browser download does not work here), and the npm packages (the chat
+# widget and axe-core). Idempotent and quiet when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "Installing Debian's chromium and chromium-driver for the browser tests"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+.venv/bin/python -m bot.webpage.build --quiet

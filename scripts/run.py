@@ -1,0 +1,120 @@
+"""`make run`: start the assistant, the coordinator dashboard and the patient page; `--shell`: talk
+to the assistant in this terminal.
+
+Ports come from HN2301_RASA_PORT, HN2301_ACTIONS_PORT, HN2301_DASHBOARD_PORT and HN2301_PAGE_PORT;
+the referral database from HN2301_DATABASE_URL (default: a SQLite file under var/). Ctrl-C or
+SIGTERM stops everything this started; if any service dies, the rest are stopped and the exit code
+is non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from stack import BIN, DEFAULT_DATABASE_URL, Stack, StackConfig, StackError
+
+
+class Stopped(Exception):
+    """Raised in the main thread by SIGINT / SIGTERM."""
+
+
+def config_from_env() -> StackConfig:
+    """The default ports and database, each overridable by an environment variable."""
+    return StackConfig(
+        rasa_port=int(os.environ.get("HN2301_RASA_PORT", "5005")),
+        actions_port=int(os.environ.get("HN2301_ACTIONS_PORT", "5055")),
+        dashboard_port=int(os.environ.get("HN2301_DASHBOARD_PORT", "8001")),
+        page_port=int(os.environ.get("HN2301_PAGE_PORT", "8000")),
+        database_url=os.environ.get("HN2301_DATABASE_URL", DEFAULT_DATABASE_URL),
+    )
+
+
+def where_to_talk(stack: Stack) -> str:
+    """The banner that tells a newcomer what is running and how to reach it."""
+    lines = [
+        "",
+        "The HN2301 pre-screening assistant is running.",
+        f"  Patient page (chat):  {stack.page_url}",
+        f"  REST endpoint:        POST {stack.rest_url}",
+        f"      curl -s -X POST {stack.rest_url} \\",
+        '           -H "Content-Type: application/json" \\',
+        """           -d '{"sender": "try-1", "message": "hi"}'""",
+    ]
+    if stack.has_dashboard:
+        lines += [
+            f"  Coordinator dashboard: {stack.dashboard_url}",
+            "      create an account first:  .venv/bin/python -m bot create-coordinator NAME"
+            " --password-stdin",
+        ]
+    lines += [*(f"  Note: {note}" for note in stack.notes), "Press Ctrl-C to stop everything.", ""]
+    return "\n".join(lines)
+
+
+def raise_stopped(signum: int, _frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+def run_all(config: StackConfig) -> int:
+    """Start everything, then watch: return 0 on Ctrl-C / SIGTERM, 1 when a service dies."""
+    stack = Stack(config)
+    try:
+        stack.start()
+        print(where_to_talk(stack), flush=True)
+        while (dead := stack.dead_service()) is None:
+            time.sleep(0.5)
+        print(f"\n{dead.name} exited with code {dead.exit_code()}; stopping the rest.", flush=True)
+        return 1
+    except Stopped as stop:
+        print(f"\n{stop}: stopping everything.", flush=True)
+        return 0
+    except StackError as error:
+        print(f"\nCould not start: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+
+
+def run_shell(config: StackConfig) -> int:
+    """Start the action server, then Rasa's terminal chat in the foreground."""
+    stack = Stack(config)
+    try:
+        stack.start(actions_only=True)
+        argv = [
+            str(BIN / "rasa"), "shell",
+            "--model", str(config.model),
+            "--endpoints", str(stack.endpoints_path),
+        ]  # fmt: skip
+        # Ctrl-C belongs to `rasa shell` (it ends the chat); a handler, unlike SIG_IGN, is not
+        # inherited by the child.
+        signal.signal(signal.SIGINT, lambda _signum, _frame: None)
+        return subprocess.run(argv, check=False).returncode
+    except Stopped:
+        return 0
+    except StackError as error:
+        print(f"\nCould not start: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        stack.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shell", action="store_true", help="chat in this terminal instead")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, raise_stopped)
+    config = config_from_env()
+    if args.shell:
+        return run_shell(config)
+    signal.signal(signal.SIGINT, raise_stopped)
+    return run_all(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
