@@ -220,3 +220,21 @@ class AuditEvent(Base):
     action = Column(String(60), nullable=False)
     referral_id = Column(Integer, index=True)
     detail = Column(String(200), nullable=False, default="")
+
+
+class DashboardSession(Base):
+    """A coordinator's signed-in dashboard session, so logout and idle timeout end it for real.
+
+    Only a SHA-256 of the session token is stored; the token itself lives in the browser cookie.
+    """
+
+    __tablename__ = "dashboard_session"
+
+    token_hash = Column(String(64), primary_key=True)
+    coordinator_pk = Column(
+        Integer, ForeignKey("coordinator.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at = Column(UtcDateTime, nullable=False)
+    last_seen_at = Column(UtcDateTime, nullable=False)
+
+    coordinator = relationship("Coordinator")

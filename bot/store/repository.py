@@ -7,6 +7,7 @@ carries is written together or not at all.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from bot.store.models import (
     AuditEvent,
     Coordinator,
     DailyScreeningCount,
+    DashboardSession,
     OtherStudiesContact,
     Referral,
     ReferralNote,
@@ -561,6 +563,51 @@ def verify_login(
     coordinator.last_login_at = at
     session.flush()
     return coordinator
+
+
+def open_dashboard_session(*, session: Session, coordinator: Coordinator, at: datetime) -> str:
+    """Start a signed-in session; returns the token for the cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        DashboardSession(
+            token_hash=_token_hash(token),
+            coordinator_pk=coordinator.id,
+            created_at=at,
+            last_seen_at=at,
+        )
+    )
+    session.flush()
+    return token
+
+
+def resume_dashboard_session(
+    *, session: Session, token: str, at: datetime, idle_timeout: timedelta
+) -> Coordinator | None:
+    """The signed-in coordinator if the session exists and was used within `idle_timeout`.
+
+    An idle session is deleted, so its cookie can never come back to life.
+    """
+    dashboard_session = session.get(DashboardSession, _token_hash(token))
+    if dashboard_session is None:
+        return None
+    if at - dashboard_session.last_seen_at > idle_timeout:
+        session.delete(dashboard_session)
+        session.flush()
+        return None
+    dashboard_session.last_seen_at = at
+    session.flush()
+    return dashboard_session.coordinator
+
+
+def close_dashboard_session(*, session: Session, token: str) -> None:
+    """End a signed-in session (logout)."""
+    session.execute(
+        delete(DashboardSession).where(DashboardSession.token_hash == _token_hash(token))
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- plain views of rows, for JSON and the patient's "what do you know about me" -------------

@@ -367,3 +367,33 @@ def test_login_locks_after_repeated_failures(engine):
 def test_short_passwords_are_refused(engine):
     with pytest.raises(ValueError), session_scope(engine) as session:
         repo.create_coordinator(session=session, username="amy", password="short", at=T0)
+
+
+def test_dashboard_sessions_end_on_logout_and_when_idle(engine):
+    idle = timedelta(minutes=30)
+    with session_scope(engine) as session:
+        amy = repo.create_coordinator(
+            session=session, username="amy", password="correct horse battery", at=T0
+        )
+        kept = repo.open_dashboard_session(session=session, coordinator=amy, at=T0)
+        idle_token = repo.open_dashboard_session(session=session, coordinator=amy, at=T0)
+        logged_out = repo.open_dashboard_session(session=session, coordinator=amy, at=T0)
+    with session_scope(engine) as session:
+        later = T0 + timedelta(minutes=20)
+        resumed = repo.resume_dashboard_session(
+            session=session, token=kept, at=later, idle_timeout=idle
+        )
+        assert resumed.username == "amy"
+        repo.close_dashboard_session(session=session, token=logged_out)
+    with session_scope(engine) as session:
+        much_later = T0 + timedelta(minutes=45)
+        assert repo.resume_dashboard_session(
+            session=session, token=kept, at=much_later, idle_timeout=idle
+        )
+        for token in (idle_token, logged_out, "forged"):
+            assert not repo.resume_dashboard_session(
+                session=session, token=token, at=much_later, idle_timeout=idle
+            )
+        assert not repo.resume_dashboard_session(
+            session=session, token=idle_token, at=T0, idle_timeout=idle
+        )
