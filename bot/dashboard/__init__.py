@@ -1,0 +1,87 @@
+"""The coordinator dashboard: a Flask app serving pages and a JSON API behind one login.
+
+One blueprint per feature (auth, queue, referral, export, funnel, audit, api). Every route but
+the login page and static files requires a signed-in coordinator (see `security.py`).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from bot.dashboard import api, audit, auth, export, funnel, queue, referral, security
+from bot.store.db import REPO_ROOT, StoreUnavailable, make_engine
+
+SECURE_COOKIES_VARIABLE = "HN2301_DASHBOARD_SECURE_COOKIES"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the dashboard; `test_config` overrides any setting (e.g. DATABASE_URL, CLOCK)."""
+    app = Flask(__name__)
+    app.config.update(
+        DATABASE_URL=None,
+        SECRET_KEY_FILE=REPO_ROOT / "var" / "dashboard_secret",
+        TRIAL_ID="hn2301",
+        IDLE_TIMEOUT=timedelta(minutes=30),
+        CLOCK=lambda: datetime.now(timezone.utc),
+        SESSION_COOKIE_NAME="hn2301_dashboard",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=os.environ.get(SECURE_COOKIES_VARIABLE, "") == "1",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (idle-limited) session
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = security.load_or_create_secret(app.config["SECRET_KEY_FILE"])
+
+    app.extensions["hn2301_engine"] = make_engine(app.config["DATABASE_URL"])
+    security.install(app)  # first, so an anonymous request is sent to login before CSRF checks
+    CSRFProtect(app)
+    for blueprint in (
+        auth.blueprint,
+        queue.blueprint,
+        referral.blueprint,
+        export.blueprint,
+        funnel.blueprint,
+        audit.blueprint,
+        api.blueprint,
+    ):
+        app.register_blueprint(blueprint)
+    _install_error_pages(app)
+    app.jinja_env.filters["when"] = _format_time
+    return app
+
+
+def _install_error_pages(app: Flask) -> None:
+    """Plain error pages, or JSON under /api/."""
+
+    def respond(status: int, message: str):
+        if request.path.startswith("/api/"):
+            return jsonify(error=message), status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        return respond(400, "The form expired or was not sent by this dashboard. Please retry.")
+
+    @app.errorhandler(StoreUnavailable)
+    def store_down(error: StoreUnavailable):
+        return respond(503, "The referral store cannot be reached. Please try again shortly.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return respond(404, "Not found.")
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return respond(400, "The request could not be understood.")
+
+
+def _format_time(value: datetime | None) -> str:
+    """A UTC time as coordinators read it: 2026-03-02 09:30 UTC."""
+    return "" if value is None else value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

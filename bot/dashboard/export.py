@@ -1,0 +1,102 @@
+"""Exports: the (filtered) queue as CSV, one referral as a FHIR QuestionnaireResponse.
+
+Both are audit events. CSV cells that a spreadsheet would run as a formula (starting with = + - @
+or a tab / carriage return) are prefixed with a quote, so a patient's words can never execute.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, request
+
+from bot.dashboard.fhir import questionnaire_response
+from bot.dashboard.queue import filters_from
+from bot.dashboard.security import current_username, now, store
+from bot.store import repository
+
+blueprint = Blueprint("export", __name__)
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = (
+    "reference_code",
+    "created_at",
+    "status",
+    "outcome",
+    "main_reason",
+    "name",
+    "phone",
+    "email",
+    "preferred_time",
+    "to_verify",
+)
+
+
+def spreadsheet_safe(value: object) -> str:
+    """The cell's text, quoted if a spreadsheet would treat it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@blueprint.route("/export/referrals.csv")
+def queue_csv():
+    """The queue, filtered as on the queue page, as CSV."""
+    filters = filters_from(request.args)
+    with store() as db_session:
+        referrals = repository.list_referrals(session=db_session, filters=filters)
+        repository.record_audit(
+            session=db_session,
+            actor=current_username(),
+            action="queue_exported_csv",
+            referral_id=None,
+            at=now(),
+            detail=f"{len(referrals)} referrals",
+        )
+        rows = [
+            (
+                referral.reference_code,
+                referral.created_at.isoformat(),
+                referral.status,
+                referral.screening.outcome,
+                referral.screening.main_reason,
+                referral.contact_name,
+                referral.phone,
+                referral.email,
+                referral.preferred_time,
+                "; ".join(referral.screening.to_verify or []),
+            )
+            for referral in referrals
+        ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="hn2301-referrals.csv"'},
+    )
+
+
+@blueprint.route("/referrals/<int:referral_id>/fhir.json")
+def referral_fhir(referral_id: int):
+    """One referral as a FHIR R4 QuestionnaireResponse (JSON)."""
+    with store() as db_session:
+        referral = repository.get_referral(session=db_session, referral_id=referral_id)
+        if referral is None:
+            abort(404)
+        resource = questionnaire_response(referral)
+        repository.record_audit(
+            session=db_session,
+            actor=current_username(),
+            action="referral_exported_fhir",
+            referral_id=referral.id,
+            at=now(),
+        )
+        filename = f"{referral.reference_code}-questionnaire-response.json"
+    return Response(
+        resource.json(indent=2, ensure_ascii=False),
+        mimetype="application/fhir+json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

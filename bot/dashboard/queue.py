@@ -1,0 +1,61 @@
+"""The referral queue: filter by status, outcome and date; newest first; counts per status."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from werkzeug.datastructures import MultiDict
+
+from bot.dashboard.security import store
+from bot.store import repository
+
+blueprint = Blueprint("queue", __name__)
+
+
+def filters_from(args: MultiDict) -> repository.ReferralFilters:
+    """The queue filters in a query string; unknown values are ignored rather than guessed."""
+    status = args.get("status") or None
+    outcome = args.get("outcome") or None
+    return repository.ReferralFilters(
+        status=status if status in repository.STATUS_TRANSITIONS else None,
+        outcome=outcome if outcome in repository.OUTCOMES else None,
+        created_from=_day(args.get("from")),
+        created_to=_day(args.get("to")),
+    )
+
+
+def filters_as_query(filters: repository.ReferralFilters) -> dict[str, str]:
+    """The filters back as query-string values (for links to the CSV export)."""
+    values = {
+        "status": filters.status,
+        "outcome": filters.outcome,
+        "from": filters.created_from.isoformat() if filters.created_from else None,
+        "to": filters.created_to.isoformat() if filters.created_to else None,
+    }
+    return {key: value for key, value in values.items() if value}
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@blueprint.route("/")
+def index():
+    """The queue page."""
+    filters = filters_from(request.args)
+    with store() as db_session:
+        referrals = repository.list_referrals(session=db_session, filters=filters)
+        counts = repository.count_referrals_by_status(session=db_session, filters=filters)
+    return render_template(
+        "queue.html",
+        referrals=referrals,
+        counts=counts,
+        filters=filters,
+        export_query=filters_as_query(filters),
+        statuses=repository.STATUS_TRANSITIONS,
+        outcomes=repository.OUTCOMES,
+    )
