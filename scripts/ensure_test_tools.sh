@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tools the real-browser tests need and pip cannot provide: Debian's Chromium with its
-# chromedriver (a tool's own browser download does not work here), and the npm packages (the chat
-# widget and axe-core). Idempotent and quiet when everything is present.
+# chromedriver (a tool's own browser download does not work here), and the npm packages (socket.io-client
+# for the chat, axe-core for the accessibility test). Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

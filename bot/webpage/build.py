@@ -1,4 +1,4 @@
-"""Install the page's browser packages (rasa-webchat, axe-core) with `npm ci` when needed.
+"""Install the page's browser packages (socket.io-client, axe-core) with `npm ci` when needed.
 
 node_modules/ is not committed; package-lock.json is. The install is redone only when the lock
 file changed since the last one, so `make run` and `make test` can always call this cheaply.
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCK_FILE = ROOT / "package-lock.json"
 NODE_MODULES = ROOT / "node_modules"
 STAMP = NODE_MODULES / ".hn2301-lock.sha256"
-WIDGET_BUNDLE = NODE_MODULES / "rasa-webchat" / "lib" / "index.js"
+SOCKET_IO_BUNDLE = NODE_MODULES / "socket.io-client" / "dist" / "socket.io.min.js"
 AXE_BUNDLE = NODE_MODULES / "axe-core" / "axe.min.js"
 
 
@@ -26,7 +26,7 @@ def lock_digest() -> str:
 def is_current() -> bool:
     """node_modules holds exactly what package-lock.json asks for."""
     return (
-        WIDGET_BUNDLE.exists()
+        SOCKET_IO_BUNDLE.exists()
         and AXE_BUNDLE.exists()
         and STAMP.exists()
         and STAMP.read_text() == lock_digest()

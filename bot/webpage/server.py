@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.webpage.build import WIDGET_BUNDLE
+from bot.webpage.build import SOCKET_IO_BUNDLE
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CONTENT_TYPES = {
@@ -33,17 +33,13 @@ def websocket_origin(http_origin: str) -> str:
 
 
 def security_headers(socket_origin: str) -> dict[str, str]:
-    """Headers on every answer. The CSP allows only this server and the Rasa socket origin.
-
-    style-src needs 'unsafe-inline' because the chat widget (React) sets inline styles; scripts
-    stay strictly 'self'.
-    """
+    """Headers on every answer. The CSP allows only this server and the Rasa socket origin."""
     csp = "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data:",
+            "style-src 'self'",
+            "img-src 'self'",
             f"connect-src 'self' {socket_origin} {websocket_origin(socket_origin)}",
             "object-src 'none'",
             "base-uri 'none'",
@@ -66,7 +62,7 @@ def routes(socket_url: str) -> dict[str, tuple[str, bytes | Path]]:
     chat_config = {"socketUrl": socket_url, "socketPath": "/socket.io/"}
     table: dict[str, tuple[str, bytes | Path]] = {
         "/": (CONTENT_TYPES[".html"], STATIC_DIR / "index.html"),
-        "/vendor/rasa-webchat.js": (CONTENT_TYPES[".js"], WIDGET_BUNDLE),
+        "/vendor/socket.io.min.js": (CONTENT_TYPES[".js"], SOCKET_IO_BUNDLE),
         "/chat-config.js": (
             CONTENT_TYPES[".js"],
             f"window.HN2301_CHAT = {json.dumps(chat_config)};\n".encode(),

@@ -1,43 +1,167 @@
-// Starts the rasa-webchat widget inside the page over Rasa's socket.io channel.
-// The session id comes from the Rasa server (a random uuid4) and lives only in this tab's
-// sessionStorage (storage: "session"), never in localStorage; "Finish" clears it.
+// The patient's chat with the HN2301 assistant over Rasa's socket.io channel.
+//
+// Why not rasa-webchat: its quick replies are plain <div>s (no keyboard, no button role), its
+// send button has no name, it sends an empty message on connect and imports a web font from a
+// CDN. This small UI keeps to what the page needs: an aria-live log, a labelled input, real
+// <button>s for quick replies, and nothing outside this tab.
+//
+// Privacy: the session id is created by the Rasa server (a random uuid4) on the first
+// `session_request`; it and the transcript live only in this tab's sessionStorage (gone when the
+// tab closes), never in localStorage. "Finish and clear this chat" removes them at once.
 (function () {
   "use strict";
 
+  var STORAGE_KEY = "hn2301-chat";
   var config = window.HN2301_CHAT || {};
+  var log = document.getElementById("chat-log");
+  var status = document.getElementById("chat-status");
+  var form = document.getElementById("chat-form");
+  var input = document.getElementById("chat-input");
   var finishButton = document.getElementById("finish-chat");
+  var state = loadState();
+  var socket = null;
+
+  function loadState() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY));
+      if (saved && Array.isArray(saved.messages)) {
+        return saved;
+      }
+    } catch (error) {
+      // A damaged entry is simply replaced by a fresh conversation.
+    }
+    return { sessionId: null, messages: [] };
+  }
+
+  function saveState() {
+    window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+  }
+
+  function setStatus(text) {
+    status.textContent = text;
+  }
+
+  function disableOlderReplies() {
+    var buttons = log.querySelectorAll(".chat-reply");
+    for (var i = 0; i < buttons.length; i += 1) {
+      buttons[i].disabled = true;
+    }
+  }
+
+  // Text is always set with textContent: whatever anyone typed is shown, never interpreted.
+  function render(message) {
+    var item = document.createElement("div");
+    item.className = "chat-message chat-" + message.from;
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = message.from === "bot" ? "Assistant: " : "You: ";
+    var body = document.createElement("span");
+    body.className = "chat-body";
+    body.textContent = message.text;
+    var text = document.createElement("p");
+    text.className = "chat-text";
+    text.appendChild(who);
+    text.appendChild(body);
+    item.appendChild(text);
+    if (message.replies && message.replies.length) {
+      disableOlderReplies();
+      var group = document.createElement("div");
+      group.className = "chat-replies";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Answer choices");
+      message.replies.forEach(function (reply) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "chat-reply";
+        button.textContent = reply.title;
+        button.disabled = Boolean(message.answered);
+        button.addEventListener("click", function () {
+          if (send(reply.payload, reply.title)) {
+            input.focus();
+          }
+        });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+  }
+
+  function addMessage(message) {
+    state.messages.push(message);
+    saveState();
+    render(message);
+  }
+
+  function send(payload, shownText) {
+    if (!socket || !socket.connected || !state.sessionId) {
+      setStatus("Not connected yet. Please wait a moment and try again.");
+      return false;
+    }
+    disableOlderReplies();
+    state.messages.forEach(function (message) {
+      message.answered = true;
+    });
+    addMessage({ from: "user", text: shownText });
+    socket.emit("user_uttered", { message: payload, session_id: state.sessionId });
+    return true;
+  }
+
+  function onBotMessage(data) {
+    if (!data) {
+      return;
+    }
+    var replies = (data.quick_replies || data.buttons || []).map(function (reply) {
+      return { title: String(reply.title), payload: String(reply.payload) };
+    });
+    if (typeof data.text === "string" && data.text) {
+      addMessage({ from: "bot", text: data.text, replies: replies });
+    }
+  }
 
   function clearChat() {
-    window.sessionStorage.clear();
-    // rasa-webchat may note the page path for its own "pro" features; it holds no transcript,
-    // but nothing of the chat should outlive the screening in this browser.
-    window.localStorage.clear();
+    window.sessionStorage.removeItem(STORAGE_KEY);
+    if (socket) {
+      socket.disconnect();
+    }
     window.location.reload();
   }
 
-  finishButton.addEventListener("click", clearChat);
-
-  if (!window.WebChat || !config.socketUrl) {
-    document.getElementById("chat-offline").hidden = false;
-    return;
+  function start() {
+    state.messages.forEach(render);
+    if (!window.io || !config.socketUrl) {
+      setStatus("The chat could not start. Please check your connection and reload the page.");
+      return;
+    }
+    socket = window.io(config.socketUrl, {
+      path: config.socketPath,
+      transports: ["websocket", "polling"]
+    });
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: state.sessionId });
+    });
+    socket.on("session_confirm", function (sessionId) {
+      state.sessionId = String(sessionId && sessionId.session_id ? sessionId.session_id : sessionId);
+      saveState();
+      setStatus("Connected. Type your answer below.");
+    });
+    socket.on("bot_uttered", onBotMessage);
+    socket.on("disconnect", function () {
+      setStatus("Connection lost. Trying again…");
+    });
+    socket.on("connect_error", function () {
+      setStatus("Cannot reach the study assistant right now. Trying again…");
+    });
   }
 
-  window.WebChat.default(
-    {
-      selector: "#webchat",
-      embedded: true,
-      socketUrl: config.socketUrl,
-      socketPath: config.socketPath,
-      customData: { language: "en" },
-      params: { storage: "session" },
-      title: "HN2301 study assistant",
-      subtitle: "A pre-screening chat, not a diagnosis",
-      inputTextFieldHint: "Type your answer",
-      showFullScreenButton: false,
-      showMessageDate: false,
-      displayUnreadCount: false,
-      hideWhenNotConnected: false
-    },
-    null
-  );
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (text && send(text, text)) {
+      input.value = "";
+    }
+  });
+  finishButton.addEventListener("click", clearChat);
+  start();
 })();
