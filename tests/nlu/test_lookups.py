@@ -1,0 +1,48 @@
+"""The lookup tables and synonyms in data/nlu come from the lexicons and stay in step with them."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.lexicon import load_lexicon
+
+ROOT = Path(__file__).resolve().parents[2]
+ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<entity>\w+)\)")
+ANNOTATED_FILES = [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "tests/nlu/heldout.yml"]
+
+
+def test_committed_lookups_match_the_lexicons(generate_lookups):
+    committed = generate_lookups.LOOKUPS_FILE.read_text(encoding="utf-8")
+    assert committed == generate_lookups.render(load_lexicon()), (
+        "data/nlu/lookups.yml is out of date: run .venv/bin/python scripts/generate_lookups.py"
+    )
+
+
+def test_rasa_reads_every_lexicon_name_into_its_lookup_table_and_synonyms(generate_lookups):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    lexicon = load_lexicon()
+    training_data = load_data(str(generate_lookups.LOOKUPS_FILE))
+    tables = {table["name"]: set(table["elements"]) for table in training_data.lookup_tables}
+    for kind in ("medicine", "vaccine"):
+        assert tables[kind] == {" ".join(name.lower().split()) for name in lexicon.all_names(kind)}
+    assert "cellcept" in tables["medicine"]
+    assert "硫酸羟氯喹" in tables["medicine"]
+    assert "comirnaty" not in tables["medicine"]
+    synonyms = training_data.entity_synonyms
+    assert synonyms["plaquenil"] == "hydroxychloroquine"
+    assert synonyms["plaquinil"] == "hydroxychloroquine"
+    assert synonyms["pfizer"] == "pfizer_biontech_covid"
+    assert "hydroxychloroquine" not in synonyms
+
+
+@pytest.mark.parametrize("path", ANNOTATED_FILES, ids=lambda path: path.name)
+def test_annotated_names_are_known_to_the_lexicon_under_the_same_entity(path):
+    """An annotation the lexicon reads as another kind (or not at all) would teach DIET wrong."""
+    lexicon = load_lexicon()
+    finders = {"medicine": lexicon.find_medicines, "vaccine": lexicon.find_vaccines}
+    for match in ANNOTATION.finditer(path.read_text(encoding="utf-8")):
+        text, entity = match["text"], match["entity"]
+        assert entity in finders, f"{path.name}: unknown entity {entity!r} on {text!r}"
+        assert finders[entity](text), f"{path.name}: the lexicon does not know {entity} {text!r}"
