@@ -101,7 +101,8 @@ def _require_login():
             )
             coordinator_username = coordinator.username if coordinator else None
     if coordinator_username is None:
-        session.clear()
+        if token:
+            session.clear()  # a stale session; keep an anonymous one (its CSRF token) intact
         if request.path.startswith("/api/"):
             return jsonify(error="sign in first"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -115,6 +115,17 @@ def test_idle_session_expires_after_thirty_minutes(signed_in, clock):
     assert signed_in.get("/api/referrals").status_code == 401
 
 
+def test_side_requests_before_login_keep_the_login_forms_token(client):
+    """Browsers fetch /favicon.ico and the like while the login form is open."""
+    token = csrf_token(client)
+    assert client.get("/favicon.ico").status_code == 302
+    assert client.get("/funnel").status_code == 302
+    response = client.post(
+        "/login", data={"username": "amy", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
 def test_login_redirects_only_within_the_site(client):
     token = csrf_token(client)
     for target, expected in [
