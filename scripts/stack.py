@@ -25,10 +25,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_MODEL = ROOT / "models" / "hn2301.tar.gz"
+# HN2301_MODEL points at another trained model (e.g. to try one before replacing the default).
+DEFAULT_MODEL = Path(os.environ.get("HN2301_MODEL", ROOT / "models" / "hn2301.tar.gz"))
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'hn2301.db'}"
 MODEL_LOAD_TIMEOUT_S = 180.0
 SERVICE_TIMEOUT_S = 60.0
+# Settings of a tracker store on a database server, dropped when tests point it at a SQLite file.
+SERVER_DATABASE_KEYS = {"url", "port", "username", "password", "login_db", "query"}
 
 
 class StackError(RuntimeError):
@@ -67,12 +70,18 @@ def answers(url: str, expected_text: str = "") -> Callable[[], bool]:
 def write_endpoints(source: Path, target: Path, action_url: str, tracker_db: Path | None) -> Path:
     """Copy Rasa's endpoints.yml with the action server URL (and SQLite tracker file) replaced.
 
-    Everything else (lock store, a PostgreSQL tracker store) is kept as the operator wrote it.
+    Everything else (the tracker store's class, a lock store) is kept as the operator wrote it;
+    with `tracker_db` the tracker store's database becomes that SQLite file.
     """
     endpoints = yaml.safe_load(source.read_text()) or {}
     endpoints["action_endpoint"] = {"url": action_url}
     if tracker_db is not None:
-        endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db)}
+        tracker_store = {
+            key: value
+            for key, value in (endpoints.get("tracker_store") or {"type": "SQL"}).items()
+            if key not in SERVER_DATABASE_KEYS
+        }
+        endpoints["tracker_store"] = {**tracker_store, "dialect": "sqlite", "db": str(tracker_db)}
     target.parent.mkdir(parents=True, exist_ok=True)
     header = f"# Generated from {source.name} by scripts/stack.py; edit {source.name} instead.\n"
     target.write_text(header + yaml.safe_dump(endpoints, sort_keys=False))

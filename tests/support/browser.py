@@ -1,0 +1,147 @@
+"""Debian's headless Chromium driven by Selenium, and the patient page's chat as a test sees it.
+
+Selenium is given the driver and browser paths, and SE_OFFLINE=true, so selenium-manager never
+tries to download anything (this machine cannot reach a browser download site).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
+REPLY_TIMEOUT_S = 60.0
+QUIET_AFTER_REPLY_S = 1.0
+
+
+def missing_browser() -> str | None:
+    """Why no browser test can run here, or None."""
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        return f"{', '.join(missing)} missing: run `bash scripts/ensure_test_tools.sh`"
+    return None
+
+
+class Browser:
+    """One Chromium with its own profile directory (cookies, storage): one patient's device."""
+
+    def __init__(self, width: int = 360, height: int = 800) -> None:
+        os.environ["SE_OFFLINE"] = "true"
+        self.profile_dir = tempfile.mkdtemp(prefix="hn2301-chromium-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for flag in (
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", f"--user-data-dir={self.profile_dir}",
+        ):  # fmt: skip
+            options.add_argument(flag)
+        self.driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        self.resize(width, height)
+
+    def resize(self, width: int, height: int) -> None:
+        """Emulate a viewport exactly (headless windows cannot be narrower than ~500 px)."""
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+
+    def screenshot(self, name: str) -> Path:
+        """Save the whole page as test-artifacts/<name>.png."""
+        ARTIFACTS_DIR.mkdir(exist_ok=True)
+        path = ARTIFACTS_DIR / f"{name}.png"
+        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        size = metrics["cssContentSize"]
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {"captureBeyondViewport": True, "clip": {**size, "x": 0, "y": 0, "scale": 1}},
+        )
+        import base64
+
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+    def quit(self) -> None:
+        self.driver.quit()
+        shutil.rmtree(self.profile_dir, ignore_errors=True)
+
+
+class ChatPage:
+    """The chat on the patient page: type, press buttons, and wait for the bot's replies."""
+
+    def __init__(self, browser: Browser, url: str) -> None:
+        self.browser = browser
+        self.driver = browser.driver
+        self.driver.get(url)
+        self.wait_for(lambda: "Connected" in self.status(), "the chat to connect")
+
+    def wait_for(self, condition, what: str, timeout_s: float = REPLY_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if condition():
+                    return
+            except StaleElementReferenceException:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"waited {timeout_s:.0f} s for {what}; status: {self.status()!r}")
+
+    def status(self) -> str:
+        return self.driver.find_element(By.ID, "chat-status").text
+
+    def bot_texts(self) -> list[str]:
+        return [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".chat-bot .chat-body")]
+
+    def user_texts(self) -> list[str]:
+        return [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".chat-user .chat-body")]
+
+    def session_id(self) -> str | None:
+        return self.driver.execute_script(
+            "var s = JSON.parse(sessionStorage.getItem('hn2301-chat') || '{}');"
+            "return s.sessionId || null;"
+        )
+
+    def _new_replies(self, before: int) -> list[str]:
+        """Wait for at least one new bot message, then until none arrive for a moment."""
+        self.wait_for(lambda: len(self.bot_texts()) > before, "the bot's reply")
+        count, quiet_since = len(self.bot_texts()), time.monotonic()
+        while time.monotonic() - quiet_since < QUIET_AFTER_REPLY_S:
+            time.sleep(0.1)
+            if len(self.bot_texts()) != count:
+                count, quiet_since = len(self.bot_texts()), time.monotonic()
+        return self.bot_texts()[before:]
+
+    def say(self, text: str) -> list[str]:
+        """Type `text` and press Enter, like a patient; returns the bot's new messages."""
+        before = len(self.bot_texts())
+        box = self.driver.find_element(By.ID, "chat-input")
+        box.send_keys(text, Keys.ENTER)
+        return self._new_replies(before)
+
+    def press(self, title: str) -> list[str]:
+        """Press the enabled quick-reply button titled `title`."""
+        before = len(self.bot_texts())
+        buttons = [
+            b
+            for b in self.driver.find_elements(By.CSS_SELECTOR, ".chat-reply")
+            if b.is_enabled() and b.text.strip() == title
+        ]
+        if not buttons:
+            offered = [
+                b.text for b in self.driver.find_elements(By.CSS_SELECTOR, ".chat-reply")
+                if b.is_enabled()
+            ]  # fmt: skip
+            raise LookupError(f"no button {title!r}; the page offers {offered}")
+        buttons[-1].click()
+        return self._new_replies(before)

@@ -1,0 +1,63 @@
+"""One running assistant for the whole test session: action server, Rasa, dashboard, page.
+
+Starting Rasa with the trained model takes 20-40 s, so every test module shares the same stack
+(session scope). Each test talks under its own random sender id, so conversations never mix.
+Databases (referral store, Rasa's tracker store) are throw-away SQLite files for this session.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from scripts.stack import DEFAULT_MODEL, Stack, StackConfig, StackError
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The real stack on free ports; `.rest_url`, `.socket_url`, `.page_url`, `.dashboard_url`,
+    `.database_url`."""
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"no trained model at {DEFAULT_MODEL}: run `make model` (or `make test`)")
+    config = StackConfig.for_tests(tmp_path_factory.mktemp("stack"))
+    stack = Stack(config, echo=open(config.work_dir / "stack.log", "w"))  # noqa: SIM115
+    try:
+        stack.start()
+    except StackError as error:
+        pytest.fail(f"the stack did not start: {error}")
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        stack.echo.close()
+
+
+def new_sender() -> str:
+    """An unguessable sender id, like the ones the socket.io channel hands out."""
+    return uuid.uuid4().hex
+
+
+def talk_raw(stack: Stack, sender: str, text: str) -> list[dict]:
+    """POST one message to the REST channel; the bot's messages as Rasa returns them."""
+    request = urllib.request.Request(
+        stack.rest_url,
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def talk(stack: Stack, sender: str, text: str) -> list[str]:
+    """The bot's texts for one message; each button follows its text as "[title]"."""
+    lines: list[str] = []
+    for message in talk_raw(stack, sender, text):
+        if message.get("text"):
+            lines.append(message["text"])
+        lines.extend(f"[{button['title']}]" for button in message.get("buttons", []))
+    return lines
