@@ -92,6 +92,15 @@ def _allowed_distance(length: int) -> int:
 
 
 @dataclass(frozen=True)
+class NameMatch:
+    """One name found in a text: the entry and its span over the case-folded text."""
+
+    entry_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class _Match:
     start: int
     end: int
@@ -126,6 +135,14 @@ class _NameMatcher:
 
     def find(self, text: str) -> list[str]:
         """Entry ids named in `text`, in order of appearance, without duplicates."""
+        ids: list[str] = []
+        for match in self.locate(text):
+            if match.entry_id not in ids:
+                ids.append(match.entry_id)
+        return ids
+
+    def locate(self, text: str) -> list[NameMatch]:
+        """Every name found, as spans over `fold(text)`, in order (longest name wins overlaps)."""
         folded = fold(text)
         matches = self._latin_matches(folded)
         if _CJK_CHAR.search(folded):
@@ -136,11 +153,9 @@ class _NameMatcher:
             if all(match.end <= start or match.start >= end for start, end in taken):
                 chosen.append(match)
                 taken.append((match.start, match.end))
-        ids: list[str] = []
-        for match in sorted(chosen, key=lambda m: m.start):
-            if match.entry_id not in ids:
-                ids.append(match.entry_id)
-        return ids
+        return [
+            NameMatch(m.entry_id, m.start, m.end) for m in sorted(chosen, key=lambda m: m.start)
+        ]
 
     def _latin_matches(self, folded: str) -> list[_Match]:
         tokens = [(m.group(), m.start(), m.end()) for m in _LATIN_TOKEN.finditer(folded)]
@@ -257,6 +272,11 @@ class Lexicon:
     def mentions_generic_covid(self, text: str) -> bool:
         """True when the text speaks of a COVID-19 vaccine in general ("the covid shot")."""
         return bool(self._matchers["generic_covid"].find(text))
+
+    def locate(self, kind: str, text: str) -> list[NameMatch]:
+        """Names of `kind` ("medicine", "vaccine", "sledai", "generic_covid") with their spans
+        over `fold(text)`, so a parser can see what is said around each name."""
+        return self._matchers[kind].locate(text)
 
     def all_names(self, kind: str) -> list[str]:
         """Every surface name of "medicine", "vaccine" or "sledai" entries (for NLU examples)."""

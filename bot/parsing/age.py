@@ -1,0 +1,58 @@
+"""Age in years, from "34", "thirty four", "I'm 34 years old", "34岁" or a date of birth."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from bot.parsing.dates import find_dates
+from bot.parsing.numbers import words_to_digits
+from bot.parsing.text import UNSURE, is_unsure, prepare
+
+MAX_AGE = 120
+# A whole number that may be an age: not part of a decimal or a date, and not followed by a unit
+# that makes it something else ("60 kg", "10 mg", "3 kids").
+_AGE_NUMBER = re.compile(
+    r"(?<![\d.,/-])\b(\d{1,3})(?!\d)(?![.,]\d)(?!\s*(?:kg|kgs|kilo|lb|lbs|pounds?|cm|m\b|mg|ml|g\b|%|mmol|"
+    r"months?|weeks?|days?|hours?|kids|children|times|公斤|斤|厘米|毫克|个月|周|天|次))"
+)
+
+
+def age_on(born: datetime.date, today: datetime.date) -> int:
+    """Whole years from `born` to `today`."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _ages_from_dates(prepared: str, today: datetime.date) -> tuple[set[int], str, bool]:
+    """Possible ages from written dates of birth, the remaining text, and whether a date was
+    impossible (in the future or more than 120 years ago)."""
+    mentions, rest = find_dates(prepared)
+    ages: set[int] = set()
+    impossible = False
+    for mention in mentions:
+        possible = []
+        for date_range in mention.ranges:
+            if date_range.earliest > today:
+                continue
+            latest = min(date_range.latest, today)
+            oldest, youngest = age_on(date_range.earliest, today), age_on(latest, today)
+            if youngest <= MAX_AGE:
+                possible.extend({oldest, youngest})
+        if not possible:
+            impossible = True
+        ages.update(possible)
+    return ages, rest, impossible
+
+
+def parse_age(text: str, today: datetime.date) -> int | str | None:
+    """Age in whole years (0..120) | UNSURE | None when it cannot be told for certain."""
+    prepared = words_to_digits(prepare(text))
+    ages, rest, impossible = _ages_from_dates(prepared, today)
+    for match in _AGE_NUMBER.finditer(rest):
+        ages.add(int(match[1]))
+    if impossible or len(ages) != 1:
+        if not ages and not impossible and is_unsure(prepared):
+            return UNSURE
+        return None
+    age = ages.pop()
+    return age if 0 <= age <= MAX_AGE else None

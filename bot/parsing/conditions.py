@@ -1,0 +1,490 @@
+"""Answers about conditions: diagnosis, pregnancy, contraception, transplant, asthma and allergy,
+viral infections, organ function and lab markers.
+
+Each reads named things first ("kidney transplant", "hepatitis B, cleared"), skipping those the
+patient negates ("no asthma"), then falls back on a plain yes / no / not sure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.parsing.text import UNSURE, is_negated, is_unsure, phrase_pattern, prepare
+from bot.parsing.yes_no import yes_no_signal
+
+
+def _find(prepared: str, phrases: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Spans over `prepared` of every phrase (whole words; Chinese by substring)."""
+    spans = []
+    for phrase in phrases:
+        spans.extend((m.start(), m.end()) for m in phrase_pattern(phrase).finditer(prepared))
+    return sorted(spans)
+
+
+def _prepare(text: str) -> str:
+    """Prepared text without apostrophes, so "doesn't apply" reads as "doesnt apply"."""
+    return prepare(text).replace("'", "")
+
+
+def _mentioned(prepared: str, phrases: tuple[str, ...]) -> bool:
+    """Some phrase occurs and is not negated."""
+    return any(not is_negated(prepared, start) for start, _ in _find(prepared, phrases))
+
+
+def _negated_mention(prepared: str, phrases: tuple[str, ...]) -> bool:
+    return any(is_negated(prepared, start) for start, _ in _find(prepared, phrases))
+
+
+# --- diagnosis (I1) -------------------------------------------------------------------------------
+_SKIN_ONLY = (
+    "skin lupus",
+    "only skin",
+    "just skin",
+    "skin only",
+    "only on my skin",
+    "only in my skin",
+    "only on the skin",
+    "lupus of the skin",
+    "cutaneous",
+    "discoid",
+    "dle",
+    "scle",
+    "ccle",
+    "皮肤型",
+    "盘状",
+    "只有皮肤",
+)
+_DRUG_INDUCED = (
+    "drug induced",
+    "medication induced",
+    "medicine induced",
+    "caused by a medicine",
+    "caused by a medication",
+    "caused by a drug",
+    "caused by medicine",
+    "caused by medication",
+    "from a medicine",
+    "from medication",
+    "药物性",
+    "药物诱导",
+    "药物引起",
+)
+_SYSTEMIC = ("sle", "systemic", "systemic lupus", "lupus", "lupus nephritis", "系统性", "狼疮")
+
+
+def parse_diagnosis(text: str) -> str | None:
+    """ "yes" | "no" | "skin_only" | "drug_induced" | UNSURE | None."""
+    prepared = _prepare(text)
+    if _mentioned(prepared, _DRUG_INDUCED):
+        return "drug_induced"
+    if _mentioned(prepared, _SKIN_ONLY):
+        return "skin_only"
+    signal = yes_no_signal(prepared)
+    if signal is not None:
+        return signal
+    if _mentioned(prepared, _SYSTEMIC):
+        return "yes"
+    if _negated_mention(prepared, _SYSTEMIC):
+        return "no"
+    return None
+
+
+# --- pregnancy (I8, E4) and contraception (I8) ----------------------------------------------------
+_NOT_APPLICABLE = (
+    "does not apply",
+    "doesnt apply",
+    "not applicable",
+    "n a",
+    "na",
+    "im a man",
+    "i am a man",
+    "im a guy",
+    "i am male",
+    "im male",
+    "male",
+    "man",
+    "menopause",
+    "menopausal",
+    "postmenopausal",
+    "post menopausal",
+    "after menopause",
+    "hysterectomy",
+    "不适用",
+    "我是男",
+    "男性",
+    "男的",
+    "绝经",
+)
+_PREGNANT = (
+    "pregnant",
+    "pregnancy",
+    "expecting",
+    "breastfeeding",
+    "breast feeding",
+    "breastfeed",
+    "nursing",
+    "怀孕",
+    "妊娠",
+    "哺乳",
+    "母乳",
+    "喂奶",
+)
+_CANNOT_CONCEIVE = ("cant get pregnant", "cannot get pregnant", "infertile", "sterilised")
+_CANNOT_CONCEIVE += ("sterilized", "tubes tied", "vasectomy", "不能生育", "结扎")
+_WILLING = ("willing", "i will", "i would", "happy to", "already use", "already do", "on the pill")
+_WILLING += ("iud", "condoms", "愿意", "可以", "会的")
+_UNWILLING = ("not willing", "unwilling", "wont", "will not", "would not", "wouldnt", "refuse")
+_UNWILLING += ("not going to", "不愿意")
+_UNWILLING += ("不会", "不想")
+
+
+def parse_pregnancy(text: str) -> str | None:
+    """ "yes" | "no" | "not_applicable" | UNSURE | None."""
+    prepared = _prepare(text)
+    if is_unsure(prepared):
+        return UNSURE
+    if _mentioned(prepared, _NOT_APPLICABLE):
+        return "not_applicable"
+    if _mentioned(prepared, _PREGNANT):
+        return "yes"
+    if _negated_mention(prepared, _PREGNANT):
+        return "no"
+    return yes_no_signal(prepared)
+
+
+def parse_contraception(text: str) -> str | None:
+    """ "yes" | "no" | "not_applicable" | UNSURE | None."""
+    prepared = _prepare(text)
+    if is_unsure(prepared):
+        return UNSURE
+    if _mentioned(prepared, _NOT_APPLICABLE) or _mentioned(prepared, _CANNOT_CONCEIVE):
+        return "not_applicable"
+    if _mentioned(prepared, _UNWILLING):
+        return "no"
+    if _mentioned(prepared, _WILLING):
+        return "yes"
+    return yes_no_signal(prepared)
+
+
+# --- transplant (E3) ------------------------------------------------------------------------------
+_ORGANS = ("kidney", "renal", "liver", "heart", "lung", "lungs", "pancreas", "bowel", "intestine")
+_MAJOR_TRANSPLANT = (
+    *(f"{organ} transplant" for organ in _ORGANS),
+    "organ transplant",
+    "transplanted kidney",
+    "transplanted liver",
+    "donor kidney",
+    "bone marrow",
+    "stem cell",
+    "stem cells",
+    "肾移植",
+    "肝移植",
+    "心脏移植",
+    "肺移植",
+    "骨髓移植",
+    "干细胞移植",
+    "器官移植",
+)
+_MINOR_TRANSPLANT = (
+    "cornea",
+    "corneal",
+    "skin graft",
+    "bone graft",
+    "skin transplant",
+    "角膜",
+    "植皮",
+    "骨移植",
+)
+_ANY_TRANSPLANT = ("transplant", "transplanted", "transplantation", "移植")
+_SHORT_ANSWER_WORDS = 3
+
+
+def parse_transplant(text: str) -> str | None:
+    """ "yes" | "no" | "minor_only" (cornea, skin or bone graft only) | UNSURE | None."""
+    prepared = _prepare(text)
+    if _mentioned(prepared, _MAJOR_TRANSPLANT):
+        return "yes"
+    short_answer = len(prepared.split()) <= _SHORT_ANSWER_WORDS
+    if short_answer and _mentioned(prepared, _ORGANS):
+        return "yes"
+    if _mentioned(prepared, _MINOR_TRANSPLANT):
+        return "minor_only"
+    if _mentioned(prepared, _ANY_TRANSPLANT):
+        return "yes"
+    return yes_no_signal(prepared)
+
+
+# --- asthma and severe allergy (E8) ---------------------------------------------------------------
+_ASTHMA_OR_SEVERE = (
+    "asthma",
+    "asthmatic",
+    "inhaler",
+    "anaphylaxis",
+    "anaphylactic",
+    "epipen",
+    "epi pen",
+    "adrenaline",
+    "adrenalin",
+    "epinephrine",
+    "severe allergy",
+    "severe allergies",
+    "severe allergic",
+    "serious allergy",
+    "serious allergic",
+    "allergic shock",
+    "throat swelled",
+    "throat closed",
+    "哮喘",
+    "过敏性休克",
+    "严重过敏",
+    "肾上腺素",
+)
+_HAY_FEVER = (
+    "hay fever",
+    "hayfever",
+    "seasonal allergies",
+    "seasonal allergy",
+    "mild allergies",
+    "mild allergy",
+    "pollen",
+    "allergic rhinitis",
+    "花粉症",
+    "花粉过敏",
+    "过敏性鼻炎",
+    "季节性过敏",
+)
+
+
+def parse_asthma_allergy(text: str) -> str | None:
+    """ "yes" | "no" | "hay_fever_only" | UNSURE | None."""
+    prepared = _prepare(text)
+    if _mentioned(prepared, _ASTHMA_OR_SEVERE):
+        return "yes"
+    if _mentioned(prepared, _HAY_FEVER):
+        return "hay_fever_only"
+    return yes_no_signal(prepared)
+
+
+# --- viral infections (E1) ------------------------------------------------------------------------
+_VIRUSES = {
+    "hiv": ("hiv", "aids", "hiv positive", "艾滋", "艾滋病"),
+    "syphilis": ("syphilis", "梅毒"),
+    "hepatitis_b": (
+        "hepatitis b",
+        "hep b",
+        "hepb",
+        "hbv",
+        "hbsag",
+        "乙肝",
+        "乙型肝炎",
+        "大三阳",
+        "小三阳",
+    ),
+    "hepatitis_c": ("hepatitis c", "hep c", "hepc", "hcv", "丙肝", "丙型肝炎"),
+    "cmv": ("cmv", "cytomegalovirus", "巨细胞病毒"),
+}
+_STATUS_WORDS = {
+    "vaccinated": ("vaccinated", "vaccine", "vaccination", "immunised", "immunized", "疫苗"),
+    "active": (
+        "active",
+        "now",
+        "currently",
+        "current",
+        "still",
+        "on treatment",
+        "under treatment",
+        "being treated",
+        "antiviral",
+        "antivirals",
+        "entecavir",
+        "tenofovir",
+        "baraclude",
+        "viread",
+        "vemlidy",
+        "viral load",
+        "现在",
+        "正在",
+        "活动",
+        "抗病毒",
+        "恩替卡韦",
+        "替诺福韦",
+        "大三阳",
+        "治疗中",
+    ),
+    "past": (
+        "past",
+        "cleared",
+        "cured",
+        "recovered",
+        "resolved",
+        "gone",
+        "used to",
+        "years ago",
+        "healed",
+        "以前",
+        "过去",
+        "治愈",
+        "痊愈",
+        "已愈",
+        "清除",
+        "好了",
+    ),
+}
+_NONE_OF_THEM = ("none", "none of them", "none of these", "nothing", "没有", "都没有", "无")
+
+
+def _virus_status(context: str) -> str:
+    found = {status for status, words in _STATUS_WORDS.items() if _mentioned(context, words)}
+    if "vaccinated" in found and not found & {"active", "past"}:
+        return "vaccinated"
+    if found == {"active"} or found == {"active", "vaccinated"}:
+        return "active"
+    if found == {"past"} or found == {"past", "vaccinated"}:
+        return "past"
+    return "unclear"
+
+
+def parse_viral_infections(text: str) -> dict[str, object] | str | None:
+    """{"hiv", "syphilis": bool; "hepatitis_b", "hepatitis_c", "cmv": None | "active" | "past" |
+    "unclear"; "none": bool} | UNSURE | None."""
+    prepared = _prepare(text)
+    mentions = []
+    for virus, names in _VIRUSES.items():
+        for start, end in _find(prepared, names):
+            if not is_negated(prepared, start):
+                mentions.append((start, end, virus))
+    mentions.sort()
+    result: dict[str, object] = {"hiv": False, "syphilis": False}
+    result |= {"hepatitis_b": None, "hepatitis_c": None, "cmv": None, "none": False}
+    for index, (start, end, virus) in enumerate(mentions):
+        previous_end = mentions[index - 1][1] if index else 0
+        breaks = [m.end() for m in re.finditer(r"[,.;，。；]", prepared[:start])]
+        clause_start = max([previous_end, *breaks])
+        next_start = mentions[index + 1][0] if index + 1 < len(mentions) else len(prepared)
+        status = _virus_status(prepared[clause_start:start] + " " + prepared[end:next_start])
+        if virus in ("hiv", "syphilis"):
+            result[virus] = result[virus] or status != "vaccinated"
+        elif status != "vaccinated":
+            result[virus] = _worse(result[virus], status)  # type: ignore[arg-type]
+    if any(result[virus] for virus in _VIRUSES):
+        return result
+    if mentions:
+        return {**result, "none": True}
+    if is_unsure(prepared):
+        return UNSURE
+    if _mentioned(prepared, _NONE_OF_THEM) or yes_no_signal(prepared) == "no":
+        return {**result, "none": True}
+    return None
+
+
+_STATUS_SEVERITY = {None: 0, "past": 1, "unclear": 2, "active": 3}
+
+
+def _worse(current: str | None, new: str) -> str:
+    """Two mentions of one virus: keep the status that matters more for safety."""
+    return new if _STATUS_SEVERITY[new] > _STATUS_SEVERITY[current] else str(current)
+
+
+# --- organ function (I7) --------------------------------------------------------------------------
+_ORGAN_PROBLEMS = {
+    "dialysis": ("dialysis", "haemodialysis", "hemodialysis", "透析", "血透", "腹透"),
+    "kidney_failure": (
+        "kidney failure",
+        "renal failure",
+        "kidneys failed",
+        "kidneys are failing",
+        "failing kidneys",
+        "end stage renal",
+        "esrd",
+        "renal insufficiency",
+        "kidney insufficiency",
+        "肾衰",
+        "肾衰竭",
+        "尿毒症",
+        "肾功能不全",
+    ),
+    "liver_disease": (
+        "liver disease",
+        "liver problems",
+        "liver problem",
+        "cirrhosis",
+        "liver failure",
+        "liver damage",
+        "肝硬化",
+        "肝病",
+        "肝衰竭",
+        "肝功能不全",
+    ),
+    "heart_failure": (
+        "heart failure",
+        "congestive heart",
+        "chf",
+        "weak heart",
+        "心衰",
+        "心力衰竭",
+        "心功能不全",
+    ),
+    "oxygen": ("oxygen", "o2", "home oxygen", "oxygen tank", "吸氧", "氧气"),
+    "transfusion": ("transfusion", "transfusions", "blood transfusion", "输血"),
+}
+
+
+def parse_organ_function(text: str) -> dict[str, bool] | str | None:
+    """{"dialysis", "kidney_failure", "liver_disease", "heart_failure", "oxygen", "transfusion",
+    "none": bool} | UNSURE | None. A bare "yes" is unreadable: it does not say which."""
+    prepared = _prepare(text)
+    result = {problem: _mentioned(prepared, names) for problem, names in _ORGAN_PROBLEMS.items()}
+    if any(result.values()):
+        return {**result, "none": False}
+    if is_unsure(prepared):
+        return UNSURE
+    named_and_denied = any(_negated_mention(prepared, n) for n in _ORGAN_PROBLEMS.values())
+    if named_and_denied or _mentioned(prepared, _NONE_OF_THEM) or yes_no_signal(prepared) == "no":
+        return {**result, "none": True}
+    return None
+
+
+# --- lab markers (I5) -----------------------------------------------------------------------------
+_POSITIVE = (
+    "positive",
+    "low complement",
+    "complement low",
+    "complement was low",
+    "complement is low",
+    "low c3",
+    "low c4",
+    "c3 low",
+    "c4 low",
+    "high dsdna",
+    "raised dsdna",
+    "elevated",
+    "high",
+    "阳性",
+    "补体低",
+    "补体降低",
+    "升高",
+)
+_ALL_NEGATIVE = (
+    "negative",
+    "all negative",
+    "both negative",
+    "all normal",
+    "normal",
+    "all were normal",
+    "all were negative",
+    "were negative",
+    "were normal",
+    "阴性",
+    "正常",
+)
+
+
+def parse_lab_markers(text: str) -> str | None:
+    """ "yes" (a doctor said one is positive or low) | "all_negative" | "no" (never told of any
+    positive) | UNSURE | None."""
+    prepared = _prepare(text)
+    if _mentioned(prepared, _POSITIVE):
+        return "yes"
+    if _mentioned(prepared, _ALL_NEGATIVE) or _negated_mention(prepared, _POSITIVE):
+        return "all_negative"
+    return yes_no_signal(prepared)

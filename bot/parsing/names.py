@@ -1,0 +1,114 @@
+"""Answers that list names from a lexicon: medicines, vaccines, and SLEDAI-2K symptoms."""
+
+from __future__ import annotations
+
+from bot.lexicon import Lexicon, NameMatch, fold
+from bot.parsing.text import UNSURE, has_phrase, is_negated, is_unsure, prepare
+from bot.parsing.yes_no import yes_no_signal
+
+_NONE_PHRASES = (
+    "none",
+    "nothing",
+    "no medicine",
+    "no medicines",
+    "no medication",
+    "no medications",
+    "no meds",
+    "no drugs",
+    "no vaccine",
+    "no vaccines",
+    "none of these",
+    "none of them",
+    "not any",
+    "dont take any",
+    "do not take any",
+    "not taking any",
+    "i dont take anything",
+    "havent had any",
+    "have not had any",
+    "not in the last",
+    "没有",
+    "无",
+    "都没有",
+    "没打",
+    "没吃",
+    "不吃药",
+)
+_SKIP_PHRASES = (
+    "skip",
+    "pass",
+    "rather not",
+    "prefer not",
+    "id rather not",
+    "dont want to",
+    "do not want to",
+    "no thanks",
+    "no thank you",
+    "next",
+    "跳过",
+    "不想说",
+    "不想回答",
+)
+
+
+def _affirmed(lexicon: Lexicon, kind: str, text: str) -> list[str]:
+    """Ids named and not negated ("no fever" does not count), in order, once each."""
+    folded = fold(text)
+    ids: list[str] = []
+    matches: list[NameMatch] = lexicon.locate(kind, text)
+    for match in matches:
+        if not is_negated(folded, match.start) and match.entry_id not in ids:
+            ids.append(match.entry_id)
+    return ids
+
+
+def _says_none(prepared: str) -> bool:
+    return has_phrase(prepared, _NONE_PHRASES) or yes_no_signal(prepared) == "no"
+
+
+def parse_medicines(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
+    """{"medicines": [ids], "none": False} | {"medicines": [], "none": True} | UNSURE | None."""
+    prepared = prepare(text)
+    medicines = _affirmed(lexicon, "medicine", prepared)
+    if medicines:
+        return {"medicines": medicines, "none": False}
+    if is_unsure(prepared):
+        return UNSURE
+    if _says_none(prepared):
+        return {"medicines": [], "none": True}
+    return None
+
+
+def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
+    """{"products": [ids], "generic_covid": bool, "none": bool} | UNSURE | None.
+
+    A COVID-19 vaccine named only in general ("the covid shot") sets generic_covid: the bot then
+    asks which one. A bare "yes" is unreadable here: it does not say which vaccine."""
+    prepared = prepare(text)
+    products = _affirmed(lexicon, "vaccine", prepared)
+    names_covid_product = any(lexicon.vaccine(p).covid for p in products)
+    generic_covid = not names_covid_product and bool(_affirmed(lexicon, "generic_covid", prepared))
+    if products or generic_covid:
+        return {"products": products, "generic_covid": generic_covid, "none": False}
+    if is_unsure(prepared):
+        return UNSURE
+    if _says_none(prepared):
+        return {"products": [], "generic_covid": False, "none": True}
+    return None
+
+
+def parse_symptoms(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
+    """{"items": [SLEDAI-2K ids], "points": int, "clinical_points": int} | "skipped" | UNSURE |
+    None. Points are the patient's own estimate, for the coordinator only."""
+    prepared = prepare(text)
+    items = _affirmed(lexicon, "sledai", prepared)
+    if not items:
+        if has_phrase(prepared, _SKIP_PHRASES):
+            return "skipped"
+        if is_unsure(prepared):
+            return UNSURE
+        if not _says_none(prepared):
+            return None
+    points = sum(lexicon.sledai[item].points for item in items)
+    clinical = sum(lexicon.sledai[item].points for item in items if lexicon.sledai[item].clinical)
+    return {"items": items, "points": points, "clinical_points": clinical}

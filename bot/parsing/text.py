@@ -1,0 +1,160 @@
+"""Shared text helpers of the parsers: normalisation, phrase search, negation and "not sure"."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+UNSURE = "unsure"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_WORD = re.compile(r"[^\W_]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+UNSURE_PHRASES = (
+    "not sure",
+    "im not sure",
+    "unsure",
+    "not certain",
+    "uncertain",
+    "idk",
+    "dunno",
+    "dont know",
+    "do not know",
+    "didnt know",
+    "no idea",
+    "no clue",
+    "not a clue",
+    "dont remember",
+    "do not remember",
+    "cant remember",
+    "cannot remember",
+    "can not remember",
+    "dont recall",
+    "cant recall",
+    "cannot recall",
+    "i forget",
+    "i forgot",
+    "forgot",
+    "maybe",
+    "perhaps",
+    "possibly",
+    "not that i know",
+    "hard to say",
+    "who knows",
+)
+_UNSURE_CJK = (
+    "不知道",
+    "不清楚",
+    "不确定",
+    "不记得",
+    "忘了",
+    "忘记了",
+    "说不清",
+    "不太确定",
+    "不晓得",
+    "不好说",
+)
+_UNSURE_EMOJI = ("🤷", "❓", "?")
+
+NEGATION_WORDS = frozenset(
+    {
+        "no",
+        "not",
+        "never",
+        "without",
+        "nor",
+        "neither",
+        "dont",
+        "didnt",
+        "doesnt",
+        "havent",
+        "hasnt",
+        "hadnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "none",
+    }
+)
+_NEGATION_CJK = ("没有", "没", "无", "不是", "未", "不", "非")
+
+
+def prepare(text: str) -> str:
+    """Case-fold, unify Unicode forms and apostrophes, drop control characters, squeeze spaces."""
+    text = re.sub(r"(\d)½", r"\1.5", text).replace("½", "0.5")
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def words(prepared: str) -> list[str]:
+    """The words of a prepared text, apostrophes dropped ("don't" -> "dont")."""
+    return _WORD.findall(prepared.replace("'", ""))
+
+
+def padded(prepared: str) -> str:
+    """Words joined by single spaces with a space at each end, for whole-phrase search."""
+    return " " + " ".join(words(prepared)) + " "
+
+
+def compact(prepared: str) -> str:
+    """The text without spaces and punctuation: how Chinese phrases are searched."""
+    return _NOT_WORD.sub("", prepared)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A regex finding the phrase as whole words, any punctuation between its words ("b.i.d.",
+    "n/a"); a Chinese phrase anywhere."""
+    if has_cjk(phrase) or not phrase.split():
+        return re.compile(re.escape(phrase))
+    between_words = r"[\W_]*".join(map(re.escape, phrase.split()))
+    return re.compile(rf"(?<![^\W_]){between_words}(?![^\W_])")
+
+
+def has_phrase(prepared: str, phrases: tuple[str, ...] | frozenset[str]) -> bool:
+    """True when any phrase occurs as whole words (Latin) or as a substring (Chinese)."""
+    spaced = padded(prepared)
+    joined = compact(prepared)
+    for phrase in phrases:
+        if has_cjk(phrase):
+            if phrase in joined:
+                return True
+        elif f" {phrase} " in spaced:
+            return True
+    return False
+
+
+def remove_phrases(spaced: str, phrases: tuple[str, ...] | frozenset[str]) -> str:
+    """A padded text with every whole-word occurrence of the phrases blanked out."""
+    for phrase in sorted(phrases, key=len, reverse=True):
+        spaced = spaced.replace(f" {phrase} ", " | ")
+    return spaced
+
+
+def is_unsure(prepared: str) -> bool:
+    """The patient says they don't know ("not sure", "idk", "不知道", a shrug)."""
+    if has_phrase(prepared, UNSURE_PHRASES) or has_phrase(prepared, _UNSURE_CJK):
+        return True
+    stripped = prepared.strip()
+    return bool(stripped) and all(char in "".join(_UNSURE_EMOJI) + " " for char in stripped)
+
+
+def is_negated(folded: str, start: int) -> bool:
+    """True when the words just before position `start` negate what follows ("no fever",
+    "never took methotrexate", "没有乙肝")."""
+    before = folded[max(0, start - 40) : start]
+    clause = re.split(r"[,.;:!?，。；：！？]|\bbut\b|\bexcept\b|但是|但", before)[-1]
+    if any(clause.endswith(word) or clause.rstrip().endswith(word) for word in _NEGATION_CJK):
+        return True
+    recent = words(clause)[-4:]
+    return any(word in NEGATION_WORDS for word in recent)
