@@ -31,6 +31,7 @@ from bot.store.models import (
 )
 
 OUTCOMES = ("likely_eligible", "needs_review", "not_eligible_now", "not_eligible")
+REFERABLE_OUTCOMES = ("likely_eligible", "needs_review")
 VERDICTS = ("met", "not_met", "unknown", "not_met_until", "information")
 CRITERION_KINDS = ("self_reported", "verified", "information")
 
@@ -163,11 +164,17 @@ def create_referral(
 ) -> Referral:
     """Hand the screening to the study team with the patient's contact details and transcript.
 
-    A second call in the same conversation updates the contact details of the one referral.
+    Only a likely-eligible or needs-review screening may be referred (save the assessment
+    first). A second call in the same conversation updates the contact details of the one
+    referral.
     """
     if not (phone or email):
         raise ValueError("a referral needs a phone number or an e-mail address")
+    if any(item["sender"] not in ("patient", "assistant") for item in transcript):
+        raise ValueError("transcript senders are 'patient' or 'assistant'")
     screening = _require_screening(session, conversation_id)
+    if screening.outcome not in REFERABLE_OUTCOMES:
+        raise ValueError(f"a {screening.outcome or 'unfinished'} screening cannot be referred")
     referral = screening.referral
     if referral is None:
         referral = Referral(
@@ -312,10 +319,13 @@ def _day_start(day: date) -> datetime:
 def list_referrals(
     *, session: Session, filters: ReferralFilters | None = None, limit: int | None = None
 ) -> list[Referral]:
-    """Referrals matching `filters`, newest first, with their screening and answers loaded."""
+    """Referrals matching `filters`, newest first, with screening, answers and notes loaded."""
     query = (
         _filtered_referrals(filters or ReferralFilters())
-        .options(selectinload(Referral.screening).selectinload(Screening.answers))
+        .options(
+            selectinload(Referral.screening).selectinload(Screening.answers),
+            selectinload(Referral.notes),
+        )
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
     if limit is not None:

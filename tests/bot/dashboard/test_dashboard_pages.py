@@ -127,11 +127,25 @@ def test_funnel_page_counts_and_chart(signed_in, store):
             repository.note_conversation_started(
                 session=session, trial_id="hn2301", on=START.date()
             )
+        repository.record_consent(
+            session=session, conversation_id="c", trial_id="hn2301", consented_at=START
+        )
+        repository.save_assessment(
+            session=session,
+            conversation_id="c",
+            outcome="not_eligible",
+            main_reason="too old",
+            recheck_date=None,
+            to_verify=[],
+            verdicts=[],
+            finished_at=START,
+        )
     make_referral(store, "a")
-    make_referral(store, "b", outcome="not_eligible")
+    make_referral(store, "b", outcome="needs_review")
     page = signed_in.get("/funnel").get_data(as_text=True)
     assert '<td id="count-started">4</td>' in page
-    assert '<td id="count-consented">2</td>' in page
+    assert '<td id="count-consented">3</td>' in page
+    assert '<td id="count-finished">3</td>' in page
     assert '<td id="count-referred">2</td>' in page
     assert '<td id="count-not_eligible">1</td>' in page
     assert page.count('class="chart-bar"') == 6

@@ -181,6 +181,20 @@ def test_referral_needs_a_way_to_reach_the_patient(engine):
         assert session.scalar(select(func.count()).select_from(Screening)) == 0
 
 
+@pytest.mark.parametrize("outcome", ["not_eligible", "not_eligible_now", None])
+def test_only_likely_eligible_or_needs_review_screenings_are_referred(engine, outcome):
+    with pytest.raises(ValueError, match="cannot be referred"), session_scope(engine) as session:
+        if outcome is None:
+            repo.record_consent(
+                session=session, conversation_id="conv-1", trial_id=TRIAL, consented_at=T0
+            )
+        else:
+            _screen(session, outcome=outcome)
+        _refer(session)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
 def test_status_workflow_allows_only_listed_moves_and_keeps_notes(engine):
     with session_scope(engine) as session:
         _screen(session)
