@@ -227,7 +227,7 @@ class Lexicon:
     vaccines: dict[str, Vaccine]
     sledai: dict[str, SledaiItem]
     generic_covid_names: tuple[str, ...]
-    common_words: frozenset[str]
+    common_words: frozenset[str] = field(repr=False)
     _matchers: dict[str, _NameMatcher] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -445,10 +445,13 @@ def _load_common_words(path: Path) -> frozenset[str]:
     return frozenset(_name_key(word) for word in reader.string_list(reader.load(), "words"))
 
 
-@functools.lru_cache(maxsize=8)
 def load_lexicon(directory: Path = LEXICON_DIRECTORY) -> Lexicon:
-    """Load and validate every lexicon file of `directory` (once per directory)."""
-    directory = Path(directory)
+    """Load and validate every lexicon file of `directory`, once per directory and process."""
+    return _load_lexicon(Path(directory).resolve())
+
+
+@functools.lru_cache(maxsize=8)
+def _load_lexicon(directory: Path) -> Lexicon:
     vaccines, generic_covid_names = _load_vaccines(directory / "vaccines.yml")
     return Lexicon(
         medicines=_load_medicines(directory / "medicines.yml"),
