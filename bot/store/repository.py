@@ -61,6 +61,13 @@ class UnknownConversation(LookupError):
     """No consented screening exists for this conversation."""
 
 
+class NotReferable(UnknownConversation):
+    """This conversation has no likely-eligible or needs-review screening to refer.
+
+    A kind of `UnknownConversation`, so a caller handling that also handles this.
+    """
+
+
 class InvalidStatusChange(ValueError):
     """The referral cannot move from its current status to the one asked for."""
 
@@ -174,7 +181,7 @@ def create_referral(
         raise ValueError("transcript senders are 'patient' or 'assistant'")
     screening = _require_screening(session, conversation_id)
     if screening.outcome not in REFERABLE_OUTCOMES:
-        raise ValueError(f"a {screening.outcome or 'unfinished'} screening cannot be referred")
+        raise NotReferable(f"a {screening.outcome or 'unfinished'} screening cannot be referred")
     referral = screening.referral
     if referral is None:
         referral = Referral(

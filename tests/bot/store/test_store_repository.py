@@ -183,7 +183,7 @@ def test_referral_needs_a_way_to_reach_the_patient(engine):
 
 @pytest.mark.parametrize("outcome", ["not_eligible", "not_eligible_now", None])
 def test_only_likely_eligible_or_needs_review_screenings_are_referred(engine, outcome):
-    with pytest.raises(ValueError, match="cannot be referred"), session_scope(engine) as session:
+    with pytest.raises(repo.NotReferable), session_scope(engine) as session:
         if outcome is None:
             repo.record_consent(
                 session=session, conversation_id="conv-1", trial_id=TRIAL, consented_at=T0
