@@ -32,7 +32,9 @@ from bot.store.models import (
 
 OUTCOMES = ("likely_eligible", "needs_review", "not_eligible_now", "not_eligible")
 REFERABLE_OUTCOMES = ("likely_eligible", "needs_review")
-VERDICTS = ("met", "not_met", "unknown", "not_met_until", "information")
+# "pending": a criterion whose question was never asked (the screening ended early on a
+# permanent not_met); kept so the coordinator sees every criterion.
+VERDICTS = ("met", "not_met", "unknown", "not_met_until", "information", "pending")
 CRITERION_KINDS = ("self_reported", "verified", "information")
 
 # Where a referral may go from each status; the last three are final.

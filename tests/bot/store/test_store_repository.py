@@ -43,6 +43,16 @@ VERDICTS = [
         "parsed": None,
         "until": None,
     },
+    {
+        "criterion": "transplant",
+        "item": "E3",
+        "kind": "self_reported",
+        "verdict": "pending",
+        "reason": "not asked",
+        "words": "",
+        "parsed": None,
+        "until": None,
+    },
 ]
 TRANSCRIPT = [
     {"sender": "assistant", "text": "How old are you?", "at": "2026-03-02T09:20:00+00:00"},
@@ -106,7 +116,7 @@ def test_assessment_round_trips_every_verdict_and_resaving_replaces_answers(engi
     with session_scope(engine) as session:
         answers = session.scalars(select(Answer.criterion)).all()
         screening = session.scalar(select(Screening))
-    assert sorted(answers) == ["lab_markers", "mrna_lnp"]
+    assert sorted(answers) == ["lab_markers", "mrna_lnp", "transplant"]
     assert screening.outcome == "not_eligible_now"
 
 
@@ -158,9 +168,7 @@ def test_referral_gets_a_quotable_code_contact_and_transcript(engine):
     assert as_json["status"] == "new"
     assert as_json["transcript"] == TRANSCRIPT
     assert [answer["criterion"] for answer in as_json["answers"]] == [
-        "age",
-        "mrna_lnp",
-        "lab_markers",
+        verdict["criterion"] for verdict in VERDICTS
     ]
 
 
