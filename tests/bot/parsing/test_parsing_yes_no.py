@@ -1,0 +1,92 @@
+"""Yes / no / not sure in their many forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.parsing import UNSURE
+from bot.parsing.yes_no import parse_yes_no
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes",
+        "Yes.",
+        "YES!!",
+        "yeah",
+        "yep",
+        "yup",
+        "y",
+        "sure",
+        "correct",
+        "I think so",
+        "of course",
+        "是",
+        "是的",
+        "对",
+        "对的",
+        "有",
+        "👍",
+        "  yes 🙂 ",
+        "yes please",
+        "definitely",
+    ],
+)
+def test_yes(text):
+    assert parse_yes_no(text) == "yes"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "No.",
+        "nope",
+        "nah",
+        "n",
+        "not really",
+        "never",
+        "none",
+        "没有",
+        "不是",
+        "没",
+        "👎",
+        "no, I have never had that",
+        "I have not",
+        "not at all",
+    ],
+)
+def test_no(text):
+    assert parse_yes_no(text) == "no"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not sure",
+        "Not sure...",
+        "idk",
+        "IDK",
+        "dunno",
+        "no idea",
+        "I don't remember",
+        "i dont know",
+        "I don’t know",
+        "can't remember",
+        "maybe",
+        "不知道",
+        "不清楚",
+        "不记得了",
+        "🤷",
+        "?",
+        "yes, but not sure",
+    ],
+)
+def test_unsure(text):
+    assert parse_yes_no(text) == UNSURE
+
+
+@pytest.mark.parametrize("text", ["yes and no", "", "   ", "hello", "banana", "🙂", "42"])
+def test_unreadable(text):
+    assert parse_yes_no(text) is None
