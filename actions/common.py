@@ -1,0 +1,57 @@
+"""What every action needs: the trial, the answers held in the tracker, the store, the transcript.
+
+Actions are thin: they turn a Rasa tracker into calls into `bot/` and the results back into
+events and messages. Nothing here judges an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Tracker
+from sqlalchemy.engine import Engine
+
+from bot.engine import Answer
+from bot.store.db import make_engine
+from bot.trial import Trial, load_trial
+
+logger = logging.getLogger(__name__)
+
+TRIAL: Trial = load_trial()
+QUESTION_SLOTS: tuple[str, ...] = tuple(q.id for q in TRIAL.questions)
+CONTACT_SLOTS = ("contact_name", "contact_phone", "contact_email", "contact_time")
+
+
+@lru_cache(maxsize=1)
+def store_engine() -> Engine:
+    """One engine (and connection pool) for the action server's lifetime."""
+    return make_engine()
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def answers_from(tracker: Tracker) -> dict[str, Answer]:
+    """The judged answers held in the question slots (a raw candidate is not an answer yet)."""
+    answers = {}
+    for question_id in QUESTION_SLOTS:
+        value = tracker.get_slot(question_id)
+        if isinstance(value, dict) and "value" in value:
+            answers[question_id] = Answer.from_dict(value)
+    return answers
+
+
+def transcript_from(tracker: Tracker) -> list[dict[str, Any]]:
+    """Both sides of the conversation, with times, as the referral's transcript snapshot."""
+    transcript = []
+    for event in tracker.events:
+        sender = {"user": "patient", "bot": "assistant"}.get(event.get("event"))
+        text = event.get("text")
+        if sender and text:
+            at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
+            transcript.append({"sender": sender, "text": text, "at": at.isoformat()})
+    return transcript

@@ -1,0 +1,208 @@
+"""After the outcome: refer the patient (with consent and contact details) or, for a patient who
+is not eligible, keep a contact for news of other lupus studies if they opt in."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import CONTACT_SLOTS, TRIAL, now, store_engine, transcript_from
+from bot import contact, messages
+from bot.store import repository
+from bot.store.db import StoreUnavailable, session_scope
+
+logger = logging.getLogger(__name__)
+
+NONE = "none"
+
+
+class ValidateReferralForm(FormValidationAction):
+    """Name, phone and/or e-mail, preferred time: each read by a well-kept library."""
+
+    def name(self) -> str:
+        return "validate_referral_form"
+
+    def validate_contact_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = contact.read_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(text=messages.bad_name_message())
+        return {"contact_name": name}
+
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if contact.says_none(text):
+            return {"contact_phone": NONE}
+        phone = contact.read_phone(text)
+        if phone is None:
+            dispatcher.utter_message(text=messages.bad_phone_message())
+        return {"contact_phone": phone}
+
+    def validate_contact_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if contact.says_none(text):
+            if tracker.get_slot("contact_phone") in (None, NONE):
+                dispatcher.utter_message(text=messages.need_a_contact_message())
+                return {"contact_email": None}
+            return {"contact_email": NONE}
+        email = contact.read_email(text)
+        if email is None:
+            dispatcher.utter_message(text=messages.bad_email_message())
+        return {"contact_email": email}
+
+    def validate_contact_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        when = contact.read_contact_time(str(value or ""))
+        if when is None:
+            dispatcher.utter_message(text=messages.bad_contact_time_message())
+        return {"contact_time": when}
+
+
+def _contact(tracker: Tracker) -> tuple[str, str | None, str | None, str]:
+    phone = tracker.get_slot("contact_phone")
+    email = tracker.get_slot("contact_email")
+    return (
+        tracker.get_slot("contact_name") or "",
+        None if phone in (None, NONE) else phone,
+        None if email in (None, NONE) else email,
+        tracker.get_slot("contact_time") or "",
+    )
+
+
+class ActionConfirmContact(Action):
+    """Read the details back before anything is stored."""
+
+    def name(self) -> str:
+        return "action_confirm_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        name, phone, email, when = _contact(tracker)
+        shown_phone = contact.display_phone(phone) if phone else None
+        dispatcher.utter_message(
+            text=messages.contact_summary(name, shown_phone, email, when),
+            buttons=[
+                {"title": "Yes, that's right", "payload": "/affirm"},
+                {"title": "No, change it", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+class ActionResetContact(Action):
+    def name(self) -> str:
+        return "action_reset_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text="OK, let's fix that.")
+        return [SlotSet(slot, None) for slot in CONTACT_SLOTS]
+
+
+class ActionCreateReferral(Action):
+    """Store the referral, its consent and the transcript in one transaction; give the code."""
+
+    def name(self) -> str:
+        return "action_create_referral"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        name, phone, email, when = _contact(tracker)
+        try:
+            with session_scope(store_engine()) as session:
+                referral = repository.create_referral(
+                    session=session,
+                    conversation_id=tracker.sender_id,
+                    name=name,
+                    phone=phone,
+                    email=email,
+                    preferred_time=when,
+                    share_consent_at=now(),
+                    transcript=transcript_from(tracker),
+                )
+                code = referral.reference_code
+        except StoreUnavailable:
+            logger.warning("Store unavailable: referral not stored; the patient may retry")
+            dispatcher.utter_message(text=messages.referral_store_down_message())
+            return [SlotSet("offer", "referral")]
+        except repository.UnknownConversation:
+            logger.error("No finished screening to refer for this conversation")
+            dispatcher.utter_message(text=messages.nothing_to_refer_message())
+            return [SlotSet("offer", None)]
+        dispatcher.utter_message(text=messages.referral_done_message(code))
+        return [SlotSet("offer", None)]
+
+
+class ActionNoReferral(Action):
+    def name(self) -> str:
+        return "action_no_referral"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=messages.no_referral_message(TRIAL))
+        return [SlotSet("offer", None)]
+
+
+class ValidateOtherStudiesForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_other_studies_form"
+
+    def validate_news_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        phone, email = contact.read_phone_or_email(str(value or ""))
+        if not (phone or email):
+            dispatcher.utter_message(text=messages.bad_news_contact_message())
+            return {"news_contact": None}
+        return {"news_contact": email or phone}
+
+
+class ActionSaveOtherStudiesContact(Action):
+    def name(self) -> str:
+        return "action_save_other_studies_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        value = tracker.get_slot("news_contact") or ""
+        email = value if "@" in value else None
+        try:
+            with session_scope(store_engine()) as session:
+                repository.record_other_studies_contact(
+                    session=session,
+                    conversation_id=tracker.sender_id,
+                    email=email,
+                    phone=None if email else value,
+                    consent_at=now(),
+                )
+        except StoreUnavailable:
+            dispatcher.utter_message(text=messages.store_down_message())
+            return [SlotSet("news_contact", None)]
+        dispatcher.utter_message(text=messages.other_studies_saved_message())
+        return [SlotSet("offer", None)]
+
+
+class ActionNoOtherStudies(Action):
+    def name(self) -> str:
+        return "action_no_other_studies"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=messages.no_other_studies_message())
+        return [SlotSet("offer", None)]

@@ -1,0 +1,346 @@
+"""The screening conversation: consent, the engine-driven form, digressions and the outcome."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import TRIAL, answers_from, now, store_engine
+from bot import messages
+from bot.engine import (
+    LIKELY_ELIGIBLE,
+    NEEDS_REVIEW,
+    Answer,
+    assess,
+    next_question,
+    progress,
+    question_named_in,
+    read_answer,
+)
+from bot.parsing import UNSURE, parse_answer
+from bot.store import repository
+from bot.store.db import StoreUnavailable, session_scope
+
+logger = logging.getLogger(__name__)
+
+CONSENT = "consent"
+CONSENT_BUTTONS = [
+    {"title": "Yes, I agree", "payload": "yes"},
+    {"title": "No", "payload": "no"},
+]
+YES_NO_BUTTONS = [
+    {"title": "Yes", "payload": "/affirm"},
+    {"title": "No, thanks", "payload": "/deny"},
+]
+CONSENT_QUESTION = (
+    "First, may I use your health answers for this pre-screen only? They are kept safe and "
+    "used for nothing else. You can ask me to delete them at any time."
+)
+CONSENT_REASK = 'Please answer "yes" if you agree, or "no" if you don\'t.'
+
+
+class ActionGreet(Action):
+    """Introduce the pre-screen; count an anonymous start the first time only."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        greeted_before = any(
+            event.get("event") == "action" and event.get("name") == self.name()
+            for event in tracker.events[:-1]
+        )
+        if greeted_before:
+            dispatcher.utter_message(response="utter_greet_again")
+            return []
+        dispatcher.utter_message(response="utter_greet")
+        try:
+            with session_scope(store_engine()) as session:
+                repository.note_conversation_started(
+                    session=session, trial_id=TRIAL.id, on=TRIAL.today()
+                )
+        except StoreUnavailable:
+            logger.warning("Store unavailable: a screening start was not counted")
+        return []
+
+
+def _validate_question(question_id: str):
+    """The `validate_<question>` method: read the words, re-ask once, else record "not sure"."""
+
+    async def validate(
+        self: ValidateScreeningForm,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if len(text) > messages.TOO_LONG:
+            dispatcher.utter_message(text=messages.too_long_message())
+            return {question_id: None}
+        answer = read_answer(TRIAL, question_id, text, TRIAL.today())
+        if answer is not None:
+            return {question_id: answer.to_dict(), "reasked_question": None}
+        if tracker.get_slot("reasked_question") == question_id:
+            dispatcher.utter_message(text=messages.recorded_as_unsure_message())
+            unsure = Answer(text=text, value=UNSURE)
+            return {question_id: unsure.to_dict(), "reasked_question": None}
+        return {question_id: None, "reasked_question": question_id}
+
+    validate.__name__ = f"validate_{question_id}"
+    validate.__doc__ = f"Read the patient's answer to `{question_id}`."
+    return validate
+
+
+class ValidateScreeningForm(FormValidationAction):
+    """The screening form: consent first, then whatever the engine says is worth asking next."""
+
+    def name(self) -> str:
+        return "validate_screening_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        consent = tracker.get_slot(CONSENT)
+        if consent is None:
+            return [CONSENT]
+        if consent is False:
+            return []
+        question = next_question(TRIAL, answers_from(tracker), TRIAL.today())
+        return [question.id] if question else []
+
+    async def validate_consent(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        said = parse_answer(
+            "yes_no", str(slot_value or ""), today=TRIAL.today(), lexicon=TRIAL.lexicon
+        )
+        if said == "yes":
+            try:
+                with session_scope(store_engine()) as session:
+                    repository.record_consent(
+                        session=session,
+                        conversation_id=tracker.sender_id,
+                        trial_id=TRIAL.id,
+                        consented_at=now(),
+                    )
+            except StoreUnavailable:
+                logger.warning("Store unavailable at consent; it is recorded with the outcome")
+            return {CONSENT: True, "screening_status": "in_progress", "reasked_question": None}
+        if said == "no":
+            return {CONSENT: False, "reasked_question": None}
+        return {CONSENT: None, "reasked_question": CONSENT}
+
+
+for _question in TRIAL.questions:
+    setattr(ValidateScreeningForm, f"validate_{_question.id}", _validate_question(_question.id))
+
+
+class _AskQuestion:
+    """Ask one question with visible progress and its quick replies (re-phrased on a re-ask)."""
+
+    question_id: str
+
+    def name(self) -> str:
+        return f"action_ask_{self.question_id}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        question = TRIAL.question(self.question_id)
+        position, total = progress(TRIAL, answers_from(tracker))
+        reask = tracker.get_slot("reasked_question") == question.id
+        dispatcher.utter_message(
+            text=messages.question_prompt(question, position, total, reask=reask),
+            buttons=[{"title": b.title, "payload": b.payload} for b in question.buttons],
+        )
+        return []
+
+
+for _question in TRIAL.questions:
+    _name = "".join(part.title() for part in _question.id.split("_"))
+    globals()[f"ActionAsk{_name}"] = type(
+        f"ActionAsk{_name}", (_AskQuestion, Action), {"question_id": _question.id}
+    )
+
+
+class ActionAskConsent(Action):
+    def name(self) -> str:
+        return "action_ask_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reask = tracker.get_slot("reasked_question") == CONSENT
+        dispatcher.utter_message(
+            text=CONSENT_REASK if reask else CONSENT_QUESTION, buttons=CONSENT_BUTTONS
+        )
+        return []
+
+
+def _current_question_id(tracker: Tracker) -> str | None:
+    requested = tracker.get_slot("requested_slot")
+    return requested if requested and TRIAL.has_question(requested) else None
+
+
+class ActionExplainWhy(Action):
+    """ "Why do you ask?": the question's why-text (the form then asks it again)."""
+
+    def name(self) -> str:
+        return "action_explain_why"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        question_id = _current_question_id(tracker)
+        if question_id:
+            dispatcher.utter_message(text=messages.why_message(TRIAL.question(question_id)))
+        else:
+            dispatcher.utter_message(text=messages.consent_why_message())
+        return []
+
+
+def _last_answered(tracker: Tracker) -> str | None:
+    """The question answered most recently (by time, not by position in the list)."""
+    answered = answers_from(tracker)
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") in answered:
+            return event["name"]
+    return None
+
+
+class ActionGoBack(Action):
+    """ "Go back": forget the most recent answer so the form asks that question again."""
+
+    def name(self) -> str:
+        return "action_go_back"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        question_id = _last_answered(tracker)
+        if question_id is None:
+            dispatcher.utter_message(text=messages.nothing_to_go_back_to_message())
+            return []
+        dispatcher.utter_message(text=messages.going_back_message())
+        return [SlotSet(question_id, None), SlotSet("reasked_question", None)]
+
+
+class ActionCorrectAnswer(Action):
+    """ "Change my age to 45": re-read that answer; the engine re-judges and re-plans.
+
+    The question is the one the patient names ("age", "pregnant"), else the last one answered.
+    """
+
+    def name(self) -> str:
+        return "action_correct_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        named = question_named_in(TRIAL, text)
+        question_id = named.id if named else _last_answered(tracker)
+        if question_id is None:
+            dispatcher.utter_message(text=messages.correction_unclear_message())
+            return []
+        question = TRIAL.question(question_id)
+        corrected = read_answer(TRIAL, question_id, text, TRIAL.today())
+        if corrected is None:
+            dispatcher.utter_message(text=messages.correction_reask_message())
+            return [SlotSet(question_id, None), SlotSet("reasked_question", None)]
+        dispatcher.utter_message(text=messages.corrected_message(question))
+        events: list[EventType] = [SlotSet(question_id, corrected.to_dict())]
+        if tracker.get_slot(CONSENT):
+            events.append(SlotSet("screening_status", "in_progress"))
+        return events
+
+
+class ActionRestartScreening(Action):
+    """ "Start over": forget every answer (consent stays) and begin with the first question."""
+
+    def name(self) -> str:
+        return "action_restart_screening"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=messages.restart_message())
+        events: list[EventType] = [SlotSet(q.id, None) for q in TRIAL.questions]
+        events += [SlotSet("reasked_question", None), SlotSet("offer", None)]
+        if tracker.get_slot(CONSENT):
+            events.append(SlotSet("screening_status", "in_progress"))
+        return events
+
+
+class ActionHumanHandoff(Action):
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=messages.human_handoff_message(TRIAL))
+        return []
+
+
+class ActionScreeningOutcome(Action):
+    """The form is done: judge, store the answers, tell the patient kindly, offer the next step."""
+
+    def name(self) -> str:
+        return "action_screening_outcome"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot(CONSENT) is False:
+            dispatcher.utter_message(text=messages.no_consent_message())
+            return [SlotSet("erase_conversation", True)]
+        assessment = assess(TRIAL, answers_from(tracker), TRIAL.today())
+        try:
+            with session_scope(store_engine()) as session:
+                repository.record_consent(
+                    session=session,
+                    conversation_id=tracker.sender_id,
+                    trial_id=TRIAL.id,
+                    consented_at=now(),
+                )
+                repository.save_assessment(
+                    session=session,
+                    conversation_id=tracker.sender_id,
+                    outcome=assessment.outcome,
+                    main_reason=assessment.main_reason,
+                    recheck_date=assessment.recheck_date,
+                    to_verify=list(assessment.to_verify),
+                    verdicts=[v.to_dict() for v in assessment.verdicts],
+                    finished_at=now(),
+                )
+        except StoreUnavailable:
+            logger.warning("Store unavailable: outcome given but not stored")
+        *statements, offer_question = messages.outcome_messages(TRIAL, assessment)
+        for text in statements:
+            dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=offer_question, buttons=YES_NO_BUTTONS)
+        offer = (
+            "referral" if assessment.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) else "other_studies"
+        )
+        return [
+            SlotSet("screening_status", "finished"),
+            SlotSet("screening_outcome", assessment.outcome),
+            SlotSet("offer", offer),
+        ]

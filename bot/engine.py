@@ -1,0 +1,248 @@
+"""The eligibility engine: answers -> a verdict per criterion -> one outcome, and what to ask next.
+
+Pure: no I/O and no Rasa. Everything it decides comes with a reason a coordinator can check
+and the patient's own words, and nothing it is given is dropped: an answer whose question no
+longer applies (after a correction) is ignored openly, by the same skip logic that decides
+what to ask.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.parsing import parse_answer
+from bot.rules import (
+    INFORMATION,
+    MET,
+    NOT_MET,
+    NOT_MET_UNTIL,
+    PENDING,
+    PREDICATES,
+    RULES,
+    UNKNOWN,
+    Answer,
+    RuleContext,
+)
+from bot.trial import Criterion, Question, Trial
+
+LIKELY_ELIGIBLE = "likely_eligible"
+NEEDS_REVIEW = "needs_review"
+NOT_ELIGIBLE_NOW = "not_eligible_now"
+NOT_ELIGIBLE = "not_eligible"
+OUTCOMES = (LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ELIGIBLE_NOW, NOT_ELIGIBLE)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One criterion judged: what was decided, why, and from which words."""
+
+    criterion: str
+    items: str
+    kind: str
+    summary: str
+    about: str
+    verdict: str
+    reason: str
+    explain: str
+    words: str
+    parsed: dict[str, Any]
+    until: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape the referral store keeps (see bot.store.repository.save_assessment)."""
+        return {
+            "criterion": self.criterion,
+            "item": self.items,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "words": self.words,
+            "parsed": self.parsed,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The whole pre-screen as it stands."""
+
+    outcome: str
+    verdicts: tuple[Verdict, ...]
+    main_reason: str
+    recheck_date: date | None
+    to_verify: tuple[str, ...]
+    decided: bool
+
+    def verdict(self, criterion_id: str) -> Verdict:
+        return next(v for v in self.verdicts if v.criterion == criterion_id)
+
+
+def read_answer(trial: Trial, question_id: str, text: str, today: date) -> Answer | None:
+    """Parse the patient's words for a question; None when they could not be read."""
+    question = trial.question(question_id)
+    value = parse_answer(question.answer, text, today=today, lexicon=trial.lexicon)
+    return None if value is None else Answer(text=text, value=value)
+
+
+def question_named_in(trial: Trial, text: str) -> Question | None:
+    """The question a correction like "change my age to 45" is about, from its topic words.
+
+    The longest topic word found wins ("skin lupus" over "lupus"); None when no topic is named.
+    """
+    words = re.findall(r"\w+", text.lower())
+    lowered = f" {' '.join(words)} "
+    best: tuple[int, Question] | None = None
+    for question in trial.questions:
+        for word in question.topic:
+            if f" {word} " in lowered and (best is None or len(word) > best[0]):
+                best = (len(word), question)
+    return best[1] if best else None
+
+
+def _applies(trial: Trial, question: Question, counted: Mapping[str, Answer]) -> bool:
+    if not question.ask_if:
+        return True
+    return any(
+        condition.question in counted
+        and PREDICATES[condition.predicate](counted[condition.question].value, trial.lexicon)
+        for condition in question.ask_if
+    )
+
+
+def counted_answers(trial: Trial, answers: Mapping[str, Answer]) -> dict[str, Answer]:
+    """The answers that count: those whose question still applies, in question order."""
+    counted: dict[str, Answer] = {}
+    for question in trial.questions:
+        if question.id in answers and _applies(trial, question, counted):
+            counted[question.id] = answers[question.id]
+    return counted
+
+
+def _judge(criterion: Criterion, trial: Trial, counted: dict[str, Answer], today: date) -> Verdict:
+    applicable = [q for q in criterion.uses if _applies(trial, trial.question(q), counted)]
+    words = " / ".join(counted[q].text for q in criterion.uses if q in counted)
+    parsed = {q: counted[q].value for q in criterion.uses if q in counted}
+    if any(q not in counted for q in applicable):
+        verdict, reason, until = PENDING, "Not asked yet.", None
+    else:
+        context = RuleContext(
+            answers=counted, today=today, lexicon=trial.lexicon, params=criterion.params
+        )
+        found = RULES[criterion.rule].judge(context)
+        verdict, reason, until = found.verdict, found.reason, found.until
+    return Verdict(
+        criterion=criterion.id,
+        items=criterion.items,
+        kind=criterion.kind,
+        summary=criterion.summary,
+        about=criterion.about,
+        verdict=verdict,
+        reason=reason,
+        explain=criterion.explain,
+        words=words,
+        parsed=parsed,
+        until=until,
+    )
+
+
+def _outcome(verdicts: list[Verdict]) -> tuple[str, str, date | None]:
+    failing = [v for v in verdicts if v.verdict == NOT_MET]
+    if failing:
+        return NOT_ELIGIBLE, failing[0].explain, None
+    waiting = [v for v in verdicts if v.verdict == NOT_MET_UNTIL]
+    if waiting:
+        dates = [v.until for v in waiting]
+        recheck = max(dates) if all(dates) else None
+        return NOT_ELIGIBLE_NOW, waiting[0].explain, recheck
+    if any(v.verdict in (UNKNOWN, PENDING) and v.kind == "self_reported" for v in verdicts):
+        return NEEDS_REVIEW, "", None
+    return LIKELY_ELIGIBLE, "", None
+
+
+def _to_verify(trial: Trial, verdicts: list[Verdict]) -> tuple[str, ...]:
+    unknowns = [
+        f"{v.items} {v.summary}: {v.reason}"
+        for v in verdicts
+        if v.verdict in (UNKNOWN, PENDING) and v.kind != "information"
+    ]
+    checks = [f"{check.item} {check.text}" for check in trial.coordinator_checks]
+    return (*unknowns, *checks)
+
+
+def assess(trial: Trial, answers: Mapping[str, Answer], today: date) -> Assessment:
+    """Judge every criterion from the answers so far and derive the outcome."""
+    counted = counted_answers(trial, answers)
+    verdicts = [_judge(criterion, trial, counted, today) for criterion in trial.criteria]
+    if any(v.verdict == NOT_MET for v in verdicts):
+        verdicts = [v if v.verdict != PENDING else _not_asked(v) for v in verdicts]
+    outcome, main_reason, recheck = _outcome(verdicts)
+    return Assessment(
+        outcome=outcome,
+        verdicts=tuple(verdicts),
+        main_reason=main_reason,
+        recheck_date=recheck,
+        to_verify=_to_verify(trial, verdicts),
+        decided=outcome == NOT_ELIGIBLE,
+    )
+
+
+def _not_asked(verdict: Verdict) -> Verdict:
+    return Verdict(
+        **{
+            **verdict.__dict__,
+            "verdict": UNKNOWN,
+            "reason": "Not asked: the screening ended early.",
+        }
+    )
+
+
+def next_question(trial: Trial, answers: Mapping[str, Answer], today: date) -> Question | None:
+    """The next question worth asking, or None when the screening is finished.
+
+    Finished means every question that still applies is answered, or a permanent "not met" is
+    already certain (nobody should answer twenty more questions to hear "no").
+    """
+    if assess(trial, answers, today).decided:
+        return None
+    counted = counted_answers(trial, answers)
+    for question in trial.questions:
+        if question.id not in counted and _applies(trial, question, counted):
+            return question
+    return None
+
+
+def progress(trial: Trial, answers: Mapping[str, Answer]) -> tuple[int, int]:
+    """(number of the next question, about how many in all) for "question 6 of about 18"."""
+    counted = counted_answers(trial, answers)
+    remaining = sum(
+        1 for q in trial.questions if q.id not in counted and _applies(trial, q, counted)
+    )
+    return len(counted) + 1, len(counted) + remaining
+
+
+__all__ = [
+    "INFORMATION",
+    "LIKELY_ELIGIBLE",
+    "MET",
+    "NEEDS_REVIEW",
+    "NOT_ELIGIBLE",
+    "NOT_ELIGIBLE_NOW",
+    "NOT_MET",
+    "NOT_MET_UNTIL",
+    "OUTCOMES",
+    "PENDING",
+    "UNKNOWN",
+    "Answer",
+    "Assessment",
+    "Verdict",
+    "assess",
+    "counted_answers",
+    "next_question",
+    "progress",
+    "question_named_in",
+    "read_answer",
+]

@@ -1,0 +1,553 @@
+"""The rule functions that judge one criterion each, and the skip-logic predicates.
+
+The trial definition (bot/trials/*.yml) names a rule and gives its numbers; the functions here
+only apply them. Each returns a `Verdict` whose `reason` is written for a coordinator (factual,
+with the numbers) and which never invents an answer: anything it cannot decide is `unknown`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from bot.lexicon import Lexicon
+from bot.parsing import UNSURE
+
+MET = "met"
+NOT_MET = "not_met"
+UNKNOWN = "unknown"
+NOT_MET_UNTIL = "not_met_until"
+INFORMATION = "information"
+PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the patient typed for one question and what the parser read from it.
+
+    `value` is the parser's JSON-able result; an answer that stayed unclear after one re-ask is
+    stored as UNSURE, so no answer is ever dropped.
+    """
+
+    text: str
+    value: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "value": self.value}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Answer:
+        return cls(text=str(data.get("text", "")), value=data.get("value"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One rule's finding, before the engine adds the criterion's identity."""
+
+    verdict: str
+    reason: str
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Everything a rule may read: the answers that count, the date and the lexicons."""
+
+    answers: Mapping[str, Answer]
+    today: date
+    lexicon: Lexicon
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def value(self, question_id: str) -> Any:
+        answer = self.answers.get(question_id)
+        return None if answer is None else answer.value
+
+
+def _is_unsure(value: Any) -> bool:
+    return value is None or value == UNSURE
+
+
+def _medicine_ids(value: Any) -> list[str]:
+    return list(value.get("medicines", [])) if isinstance(value, dict) else []
+
+
+def _classes(lexicon: Lexicon, medicine_ids: list[str]) -> set[str]:
+    return {lexicon.medicine(m).drug_class for m in medicine_ids}
+
+
+def _names(lexicon: Lexicon, medicine_ids: list[str]) -> str:
+    return ", ".join(lexicon.medicine(m).name for m in medicine_ids) or "none"
+
+
+def _i4_drugs(lexicon: Lexicon, medicine_ids: list[str]) -> set[str]:
+    drugs = (lexicon.medicine(m).i4_drug for m in medicine_ids)
+    return {drug for drug in drugs if drug}
+
+
+def _yes_no_rule(value: Any, *, yes: Outcome, no: Outcome, what: str) -> Outcome:
+    if value == "yes":
+        return yes
+    if value == "no":
+        return no
+    return Outcome(UNKNOWN, f"Not sure about {what}.")
+
+
+def _date_range(value: Any) -> tuple[date, date] | None:
+    if isinstance(value, dict) and "earliest" in value and "latest" in value:
+        return date.fromisoformat(value["earliest"]), date.fromisoformat(value["latest"])
+    return None
+
+
+def _describe_range(earliest: date, latest: date) -> str:
+    if earliest == latest:
+        return earliest.isoformat()
+    return f"between {earliest.isoformat()} and {latest.isoformat()}"
+
+
+def washout(value: Any, wait: relativedelta, today: date, what: str) -> Outcome:
+    """Judge "not within <wait> of an event" from the event's date range.
+
+    Met when even the latest possible date is long enough ago; time-limited when even the
+    earliest possible date is too recent (re-check once the latest date plus the wait has
+    passed); unknown when the range straddles the limit. No date at all: time-limited with an
+    unknown re-check date, as the spec asks.
+    """
+    dates = _date_range(value)
+    if dates is None:
+        return Outcome(NOT_MET_UNTIL, f"{what}; the patient could not say when.")
+    earliest, latest = dates
+    when = _describe_range(earliest, latest)
+    if latest + wait <= today:
+        return Outcome(MET, f"{what} {when}, long enough ago.")
+    if earliest + wait > today:
+        return Outcome(NOT_MET_UNTIL, f"{what} {when}, too recent.", latest + wait)
+    return Outcome(UNKNOWN, f"{what} {when}: may or may not be long enough ago.")
+
+
+# --- the rules -----------------------------------------------------------------------------
+
+
+def age_between(ctx: RuleContext) -> Outcome:
+    age = ctx.value("age")
+    low, high = ctx.params["min_years"], ctx.params["max_years"]
+    if _is_unsure(age):
+        return Outcome(UNKNOWN, "Age not given.")
+    if age < low:
+        return Outcome(NOT_MET, f"Age {age}: under {low}.")
+    if age > high:
+        return Outcome(NOT_MET, f"Age {age}: over {high}.")
+    return Outcome(MET, f"Age {age}: within {low}-{high}.")
+
+
+def sle_diagnosis(ctx: RuleContext) -> Outcome:
+    value = ctx.value("sle_diagnosis")
+    outcomes = {
+        "yes": Outcome(MET, "Says a doctor diagnosed systemic lupus."),
+        "no": Outcome(NOT_MET, "Says no doctor diagnosed systemic lupus."),
+        "skin_only": Outcome(NOT_MET, "Skin (cutaneous/discoid) lupus only, not SLE."),
+        "drug_induced": Outcome(NOT_MET, "Drug-induced lupus, not SLE."),
+    }
+    return outcomes.get(value, Outcome(UNKNOWN, "Not sure whether the diagnosis is SLE."))
+
+
+def diagnosed_long_enough(ctx: RuleContext) -> Outcome:
+    value = ctx.value("sle_duration")
+    if _is_unsure(value):
+        return Outcome(UNKNOWN, "Does not know when lupus was diagnosed.")
+    months = ctx.params["min_months"]
+    outcome = washout(value, relativedelta(months=months), ctx.today, "Diagnosed")
+    if outcome.verdict == NOT_MET_UNTIL:
+        return Outcome(NOT_MET_UNTIL, f"{outcome.reason} Needs {months} months.", outcome.until)
+    return outcome
+
+
+def on_standard_treatment(ctx: RuleContext) -> Outcome:
+    value = ctx.value("current_medicines")
+    if _is_unsure(value):
+        return Outcome(UNKNOWN, "Not sure which lupus medicines they take.")
+    medicines = _medicine_ids(value)
+    standard = [
+        m for m in medicines if ctx.lexicon.medicine(m).drug_class in ctx.params["standard_classes"]
+    ]
+    if standard:
+        return Outcome(MET, f"Standard treatment now: {_names(ctx.lexicon, standard)}.")
+    return Outcome(NOT_MET, f"No standard lupus treatment now ({_names(ctx.lexicon, medicines)}).")
+
+
+def treatment_stable(ctx: RuleContext) -> Outcome:
+    value = ctx.value("treatment_stable")
+    if value == "yes":
+        return Outcome(MET, "Same medicines for 8+ weeks, no dose change in 2 weeks.")
+    if value != "no":
+        return Outcome(UNKNOWN, "Not sure whether treatment has been stable.")
+    weeks = ctx.params["same_medicines_weeks"]
+    change = ctx.value("treatment_change")
+    outcome = washout(change, relativedelta(weeks=weeks), ctx.today, "Last medicine or dose change")
+    if outcome.verdict == MET:
+        return Outcome(
+            UNKNOWN,
+            f"Said treatment is not stable, yet {outcome.reason[0].lower()}"
+            f"{outcome.reason[1:]} Check.",
+        )
+    if outcome.verdict == NOT_MET_UNTIL:
+        return Outcome(
+            NOT_MET_UNTIL,
+            f"{outcome.reason} Re-check {weeks} weeks after the change (covers the "
+            f"{ctx.params['stable_dose_weeks']}-week dose rule too).",
+            outcome.until,
+        )
+    return outcome
+
+
+def disease_active(ctx: RuleContext) -> Outcome:
+    return _yes_no_rule(
+        ctx.value("disease_active"),
+        yes=Outcome(MET, "Lupus still active or flaring despite treatment."),
+        no=Outcome(NOT_MET, "Says lupus is well controlled."),
+        what="whether lupus is still active",
+    )
+
+
+def steroid_dose(ctx: RuleContext) -> Outcome:
+    """I3: prednisone-equivalent dose, with the immunosuppressant exception."""
+    current = ctx.value("current_medicines")
+    if _is_unsure(current):
+        return Outcome(UNKNOWN, "Current medicines unknown, so the steroid rule can't be checked.")
+    medicines = _medicine_ids(current)
+    classes = _classes(ctx.lexicon, medicines)
+    low, high = ctx.params["min_mg"], ctx.params["max_mg"]
+    prednisone_mg = 0.0
+    if "corticosteroid" in classes:
+        dose = ctx.value("steroid_dose")
+        if _is_unsure(dose):
+            return Outcome(UNKNOWN, "Takes a steroid but does not know the daily dose.")
+        if isinstance(dose, dict):
+            steroid = dose.get("medicine") or next(
+                m for m in medicines if ctx.lexicon.medicine(m).drug_class == "corticosteroid"
+            )
+            converted = ctx.lexicon.prednisone_mg(steroid, float(dose["mg_per_day"]))
+            if converted is None:
+                return Outcome(UNKNOWN, f"Dose given for {steroid}, which is not a steroid.")
+            prednisone_mg = round(converted, 2)
+            stated = f"{dose['mg_per_day']:g} mg/day {ctx.lexicon.medicine(steroid).name}"
+            stated += f" = {prednisone_mg:g} mg/day prednisone-equivalent"
+        else:
+            stated = "says they no longer take the steroid"
+    else:
+        stated = "no steroid"
+    if prednisone_mg > high:
+        return Outcome(NOT_MET, f"{stated}: above {high:g}.")
+    if prednisone_mg >= low:
+        return Outcome(MET, f"{stated}: within {low:g}-{high:g}.")
+    if "immunosuppressant" in classes:
+        return Outcome(MET, f"{stated}: below {low:g}, allowed with an immunosuppressant.")
+    if classes & {"antimalarial", "targeted"}:
+        return Outcome(
+            UNKNOWN,
+            f"{stated}: below {low:g} with only an antimalarial or targeted drug beside it; "
+            "the protocol wording is ambiguous, coordinator decides.",
+        )
+    return Outcome(NOT_MET, f"{stated}: below {low:g} and no immunosuppressant.")
+
+
+def immunosuppressant_history(ctx: RuleContext) -> Outcome:
+    history = ctx.value("immunosuppressant_history")
+    drugs = _i4_drugs(ctx.lexicon, _medicine_ids(ctx.value("current_medicines")))
+    drugs |= _i4_drugs(ctx.lexicon, _medicine_ids(history))
+    needed = ctx.params["min_drugs"]
+    listed = ", ".join(sorted(drugs)) or "none"
+    if len(drugs) >= needed:
+        return Outcome(MET, f"Has used {len(drugs)} immunosuppressants: {listed}.")
+    if _is_unsure(history) and "immunosuppressant_history" in ctx.answers:
+        return Outcome(UNKNOWN, f"Not sure which were used; known: {listed}.")
+    return Outcome(NOT_MET, f"Used {len(drugs)} of the {needed} needed: {listed}.")
+
+
+def lab_markers(ctx: RuleContext) -> Outcome:
+    value = ctx.value("lab_markers")
+    if value == "yes":
+        return Outcome(MET, "Told ANA/anti-dsDNA positive or complement low.")
+    if value == "all_negative":
+        return Outcome(NOT_MET, "Says ANA, anti-dsDNA and complement were all normal.")
+    if value == "no":
+        return Outcome(UNKNOWN, "Not told of a positive test; unclear whether all were tested.")
+    return Outcome(UNKNOWN, "Does not know these results.")
+
+
+def disease_activity_score(ctx: RuleContext) -> Outcome:
+    value = ctx.value("disease_activity_score")
+    if isinstance(value, dict):
+        items = ", ".join(ctx.lexicon.sledai[i].name for i in value["items"]) or "none"
+        reaches = (
+            value["points"] >= ctx.params["min_total"]
+            and value["clinical_points"] >= ctx.params["min_clinical"]
+        )
+        return Outcome(
+            UNKNOWN,
+            f"Patient-reported SLEDAI-2K estimate {value['points']} "
+            f"({value['clinical_points']} clinical) from: {items}; "
+            f"{'reaches' if reaches else 'below'} {ctx.params['min_total']} "
+            f"({ctx.params['min_clinical']} clinical). Triage hint only, score at screening.",
+        )
+    if value == "skipped":
+        return Outcome(UNKNOWN, "Symptom checklist skipped.")
+    return Outcome(UNKNOWN, "Symptoms not known.")
+
+
+def organ_function(ctx: RuleContext) -> Outcome:
+    value = ctx.value("organ_function")
+    if not isinstance(value, dict):
+        return Outcome(UNKNOWN, "Not sure about organ problems.")
+    if value.get("dialysis"):
+        return Outcome(NOT_MET, "On dialysis.")
+    problems = [
+        name.replace("_", " ")
+        for name in ("kidney_failure", "liver_disease", "heart_failure", "oxygen", "transfusion")
+        if value.get(name)
+    ]
+    if problems:
+        return Outcome(UNKNOWN, f"Reports: {', '.join(problems)}. Check labs.")
+    return Outcome(MET, "Reports none of the listed organ problems.")
+
+
+def not_pregnant(ctx: RuleContext) -> Outcome:
+    value = ctx.value("pregnancy")
+    if value == "yes":
+        return Outcome(NOT_MET, "Pregnant or breastfeeding now.")
+    if value == "no":
+        return Outcome(MET, "Not pregnant or breastfeeding.")
+    if value == "not_applicable":
+        return Outcome(MET, "Says pregnancy does not apply to them.")
+    return Outcome(UNKNOWN, "Not sure whether pregnant.")
+
+
+def contraception(ctx: RuleContext) -> Outcome:
+    value = ctx.value("contraception")
+    if value == "yes":
+        return Outcome(MET, "Willing to use birth control for 12 months.")
+    if value == "no":
+        return Outcome(NOT_MET, "Not willing to use birth control for 12 months.")
+    if value == "not_applicable":
+        return Outcome(UNKNOWN, "Says birth control does not apply to them; confirm.")
+    return Outcome(UNKNOWN, "Not sure about using birth control.")
+
+
+_INFECTIONS = {
+    "hiv": "HIV",
+    "syphilis": "syphilis",
+    "hepatitis_b": "hepatitis B",
+    "hepatitis_c": "hepatitis C",
+    "cmv": "CMV",
+}
+
+
+def viral_infections(ctx: RuleContext) -> Outcome:
+    value = ctx.value("viral_infections")
+    if not isinstance(value, dict):
+        return Outcome(UNKNOWN, "Not sure about hepatitis B/C, HIV, syphilis, CMV.")
+    failing = [_INFECTIONS[name] for name in ("hiv", "syphilis") if value.get(name)]
+    failing += [
+        f"active {_INFECTIONS[name]}"
+        for name in ("hepatitis_b", "hepatitis_c", "cmv")
+        if value.get(name) == "active"
+    ]
+    if failing:
+        return Outcome(NOT_MET, f"Reports {', '.join(failing)}.")
+    unclear = [
+        f"{_INFECTIONS[name]} ({value[name]})"
+        for name in ("hepatitis_b", "hepatitis_c")
+        if value.get(name) in ("past", "unclear")
+    ]
+    if unclear:
+        return Outcome(UNKNOWN, f"Reports {', '.join(unclear)}: check serology.")
+    if value.get("cmv") == "past":
+        return Outcome(MET, "Past CMV only; no listed infection now.")
+    return Outcome(MET, "No hepatitis B/C, HIV, syphilis or active CMV reported.")
+
+
+def active_infection(ctx: RuleContext) -> Outcome:
+    return _yes_no_rule(
+        ctx.value("active_infection"),
+        yes=Outcome(NOT_MET_UNTIL, "Infection being treated now; re-check once treated."),
+        no=Outcome(MET, "No infection being treated now."),
+        what="a current infection",
+    )
+
+
+def transplant(ctx: RuleContext) -> Outcome:
+    value = ctx.value("transplant")
+    if value == "minor_only":
+        return Outcome(MET, "Cornea/skin/bone graft only, not a major organ or marrow; confirm.")
+    return _yes_no_rule(
+        value,
+        yes=Outcome(NOT_MET, "Has had an organ or bone-marrow/stem-cell transplant."),
+        no=Outcome(MET, "No transplant."),
+        what="a transplant",
+    )
+
+
+def _products(ctx: RuleContext, *question_ids: str) -> tuple[list[str], bool]:
+    """Vaccine products named across answers, and whether an unnamed COVID shot remains."""
+    products: list[str] = []
+    unnamed_covid = False
+    for question_id in question_ids:
+        value = ctx.value(question_id)
+        if isinstance(value, dict):
+            products += value.get("products", [])
+            unnamed_covid = unnamed_covid or bool(value.get("generic_covid"))
+    if any(ctx.lexicon.vaccine(p).covid for p in products):
+        unnamed_covid = False
+    return products, unnamed_covid
+
+
+def mrna_lnp(ctx: RuleContext) -> Outcome:
+    first = ctx.value("mrna_lnp")
+    if _is_unsure(first):
+        return Outcome(UNKNOWN, "Not sure about mRNA vaccines or LNP medicines in 2 years.")
+    products, unnamed_covid = _products(ctx, "mrna_lnp", "covid_vaccine_type")
+    mrna = [p for p in products if ctx.lexicon.vaccine(p).kind == "mrna_lnp"]
+    if mrna:
+        names = ", ".join(ctx.lexicon.vaccine(p).name for p in mrna)
+        when = ctx.value("mrna_lnp_when")
+        years = ctx.params["washout_years"]
+        return washout(when, relativedelta(years=years), ctx.today, f"{names} (mRNA-LNP)")
+    if unnamed_covid:
+        return Outcome(UNKNOWN, "COVID-19 vaccine of unknown type within 2 years.")
+    if products:
+        names = ", ".join(ctx.lexicon.vaccine(p).name for p in products)
+        return Outcome(MET, f"Only non-mRNA products: {names}.")
+    return Outcome(MET, "No mRNA vaccine or LNP medicine in 2 years.")
+
+
+def cardiac_events(ctx: RuleContext) -> Outcome:
+    answer = ctx.value("cardiac_events")
+    months = ctx.params["washout_months"]
+    if answer == "no":
+        return Outcome(MET, f"No serious heart event in {months} months.")
+    if answer != "yes":
+        return Outcome(UNKNOWN, "Not sure about recent heart events.")
+    return washout(
+        ctx.value("cardiac_events_when"),
+        relativedelta(months=months),
+        ctx.today,
+        "Serious heart event",
+    )
+
+
+def live_vaccine(ctx: RuleContext) -> Outcome:
+    value = ctx.value("live_vaccine")
+    if _is_unsure(value):
+        return Outcome(UNKNOWN, "Not sure about vaccines in the last 30 days.")
+    products, _ = _products(ctx, "live_vaccine")
+    kinds = {p: ctx.lexicon.vaccine(p).kind for p in products}
+    live = [p for p, kind in kinds.items() if kind == "live"]
+    if live:
+        names = ", ".join(ctx.lexicon.vaccine(p).name for p in live)
+        wait = relativedelta(days=ctx.params["washout_days"])
+        return washout(ctx.value("live_vaccine_when"), wait, ctx.today, f"Live vaccine {names}")
+    unclear = [p for p, kind in kinds.items() if kind not in ("mrna_lnp", "other")]
+    if unclear:
+        names = ", ".join(ctx.lexicon.vaccine(p).name for p in unclear)
+        return Outcome(UNKNOWN, f"{names}: could be a live vaccine; check which.")
+    if products or (isinstance(value, dict) and value.get("generic_covid")):
+        names = ", ".join(ctx.lexicon.vaccine(p).name for p in products) or "COVID-19 shot"
+        return Outcome(MET, f"Only non-live vaccines in 30 days: {names}.")
+    return Outcome(MET, "No vaccine in the last 30 days.")
+
+
+def asthma_allergy(ctx: RuleContext) -> Outcome:
+    value = ctx.value("asthma_allergy")
+    if value == "hay_fever_only":
+        return Outcome(MET, "Mild hay fever only.")
+    return _yes_no_rule(
+        value,
+        yes=Outcome(NOT_MET, "Has asthma or a severe allergy."),
+        no=Outcome(MET, "No asthma or severe allergy."),
+        what="asthma or severe allergy",
+    )
+
+
+def information_only(ctx: RuleContext) -> Outcome:
+    value = ctx.value("travel")
+    said = {"yes": "yes", "no": "no"}.get(value, "not sure")
+    return Outcome(INFORMATION, f"Able to travel to Hefei for visits: {said}.")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule function and the parameters the trial definition must give it."""
+
+    judge: Callable[[RuleContext], Outcome]
+    params: frozenset[str] = frozenset()
+
+
+RULES: dict[str, Rule] = {
+    "age_between": Rule(age_between, frozenset({"min_years", "max_years"})),
+    "sle_diagnosis": Rule(sle_diagnosis),
+    "diagnosed_long_enough": Rule(diagnosed_long_enough, frozenset({"min_months"})),
+    "on_standard_treatment": Rule(on_standard_treatment, frozenset({"standard_classes"})),
+    "treatment_stable": Rule(
+        treatment_stable, frozenset({"same_medicines_weeks", "stable_dose_weeks"})
+    ),
+    "disease_active": Rule(disease_active),
+    "steroid_dose": Rule(steroid_dose, frozenset({"min_mg", "max_mg"})),
+    "immunosuppressant_history": Rule(immunosuppressant_history, frozenset({"min_drugs"})),
+    "lab_markers": Rule(lab_markers),
+    "disease_activity_score": Rule(
+        disease_activity_score, frozenset({"min_total", "min_clinical"})
+    ),
+    "organ_function": Rule(organ_function),
+    "not_pregnant": Rule(not_pregnant),
+    "contraception": Rule(contraception),
+    "viral_infections": Rule(viral_infections),
+    "active_infection": Rule(active_infection),
+    "transplant": Rule(transplant),
+    "mrna_lnp": Rule(mrna_lnp, frozenset({"washout_years"})),
+    "cardiac_events": Rule(cardiac_events, frozenset({"washout_months"})),
+    "live_vaccine": Rule(live_vaccine, frozenset({"washout_days"})),
+    "asthma_allergy": Rule(asthma_allergy),
+    "information_only": Rule(information_only),
+}
+
+
+# --- skip logic: predicates on one earlier answer -------------------------------------------
+
+
+def _has_class(drug_class: str) -> Callable[[Any, Lexicon], bool]:
+    def predicate(value: Any, lexicon: Lexicon) -> bool:
+        return drug_class in _classes(lexicon, _medicine_ids(value))
+
+    return predicate
+
+
+def _fewer_than_two_i4_drugs(value: Any, lexicon: Lexicon) -> bool:
+    return len(_i4_drugs(lexicon, _medicine_ids(value))) < 2
+
+
+def _vaccine_kind(kind: str) -> Callable[[Any, Lexicon], bool]:
+    def predicate(value: Any, lexicon: Lexicon) -> bool:
+        products = value.get("products", []) if isinstance(value, dict) else []
+        return any(lexicon.vaccine(p).kind == kind for p in products)
+
+    return predicate
+
+
+def _unnamed_covid(value: Any, lexicon: Lexicon) -> bool:
+    if not isinstance(value, dict) or not value.get("generic_covid"):
+        return False
+    return not any(lexicon.vaccine(p).covid for p in value.get("products", []))
+
+
+PREDICATES: dict[str, Callable[[Any, Lexicon], bool]] = {
+    "yes": lambda value, _lexicon: value == "yes",
+    "no": lambda value, _lexicon: value == "no",
+    "has_corticosteroid": _has_class("corticosteroid"),
+    "fewer_than_two_i4_drugs": _fewer_than_two_i4_drugs,
+    "unnamed_covid": _unnamed_covid,
+    "has_mrna_lnp": _vaccine_kind("mrna_lnp"),
+    "has_live": _vaccine_kind("live"),
+}

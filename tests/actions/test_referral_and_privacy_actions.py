@@ -1,0 +1,179 @@
+"""Contact capture, the referral, news of other studies, and the patient's own data."""
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+
+from actions import privacy, referral
+from bot.store import repository
+from tests.actions.conftest import make_tracker
+
+FORM = referral.ValidateReferralForm()
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def texts(dispatcher):
+    return [message.get("text") or "" for message in dispatcher.messages]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("+86 138 0013 8000", "+8613800138000"),
+        ("138 0013 8000", "+8613800138000"),
+        ("+1 (415) 555-2671", "+14155552671"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
+def test_phone_numbers_in_international_formats(typed, stored, dispatcher, domain):
+    result = FORM.validate_contact_phone(typed, dispatcher, make_tracker(), domain)
+    assert result == {"contact_phone": stored}
+
+
+@pytest.mark.parametrize("typed", ["12345", "call me", "+86 123", "<script>alert(1)</script>"])
+def test_a_bad_phone_number_is_asked_again_kindly(typed, dispatcher, domain):
+    result = FORM.validate_contact_phone(typed, dispatcher, make_tracker(), domain)
+    assert result == {"contact_phone": None}
+    assert "country code" in texts(dispatcher)[0]
+
+
+def test_email_is_checked_without_network(dispatcher, domain):
+    good = FORM.validate_contact_email("Li.Na@Example.com", dispatcher, make_tracker(), domain)
+    assert good == {"contact_email": "Li.Na@example.com"}
+    bad = FORM.validate_contact_email("li.na@", dispatcher, make_tracker(), domain)
+    assert bad == {"contact_email": None}
+
+
+def test_phone_or_email_but_not_neither(dispatcher, domain):
+    without_phone = make_tracker({"contact_phone": "none"})
+    assert FORM.validate_contact_email("none", dispatcher, without_phone, domain) == {
+        "contact_email": None
+    }
+    assert "at least one way" in texts(dispatcher)[0]
+    with_phone = make_tracker({"contact_phone": "+8613800138000"})
+    assert FORM.validate_contact_email("none", dispatcher, with_phone, domain) == {
+        "contact_email": "none"
+    }
+
+
+def test_details_are_read_back_before_anything_is_stored(dispatcher, domain):
+    slots = {
+        "contact_name": "Li Na",
+        "contact_phone": "+8613800138000",
+        "contact_email": "none",
+        "contact_time": "mornings",
+    }
+    run(referral.ActionConfirmContact().run(dispatcher, make_tracker(slots), domain))
+    assert "+86 138 0013 8000" in texts(dispatcher)[0]
+    assert "E-mail: none" in texts(dispatcher)[0]
+
+
+def consented(store, conversation_id="patient-1"):
+    """A finished likely-eligible screening, as the outcome action leaves it."""
+    with store() as session:
+        repository.record_consent(
+            session=session,
+            conversation_id=conversation_id,
+            trial_id="hn2301",
+            consented_at=datetime.now(timezone.utc),
+        )
+        repository.save_assessment(
+            session=session,
+            conversation_id=conversation_id,
+            outcome="likely_eligible",
+            main_reason="",
+            recheck_date=None,
+            to_verify=[],
+            verdicts=[],
+            finished_at=datetime.now(timezone.utc),
+        )
+
+
+CONTACT = {
+    "contact_name": "Li Na",
+    "contact_phone": "+8613800138000",
+    "contact_email": "li.na@example.com",
+    "contact_time": "weekday mornings",
+}
+EVENTS = [
+    {"event": "bot", "text": "How old are you?", "timestamp": 1764000000.0},
+    {"event": "user", "text": "34", "timestamp": 1764000005.0},
+]
+
+
+def test_the_referral_is_stored_with_transcript_and_a_reference_code(store, dispatcher, domain):
+    consented(store)
+    tracker = make_tracker(CONTACT, events=EVENTS, active_loop=None)
+    run(referral.ActionCreateReferral().run(dispatcher, tracker, domain))
+    with store() as session:
+        stored = repository.describe_conversation_data(session=session, conversation_id="patient-1")
+    code = stored["referral"]["reference_code"]
+    assert code in texts(dispatcher)[0]
+    assert stored["referral"]["phone"] == "+8613800138000"
+    assert [line["sender"] for line in stored["transcript"]] == ["assistant", "patient"]
+
+
+def test_a_referral_while_the_store_is_down_says_try_again(monkeypatch, dispatcher, domain):
+    from actions import common
+
+    monkeypatch.setenv("HN2301_DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    common.store_engine.cache_clear()
+    try:
+        tracker = make_tracker(CONTACT, events=EVENTS, active_loop=None)
+        run(referral.ActionCreateReferral().run(dispatcher, tracker, domain))
+    finally:
+        common.store_engine.cache_clear()
+    assert "try again" in texts(dispatcher)[0]
+
+
+def test_other_studies_contact_is_kept_only_with_opt_in(store, dispatcher, domain):
+    form = referral.ValidateOtherStudiesForm()
+    assert form.validate_news_contact("not telling", dispatcher, make_tracker(), domain) == {
+        "news_contact": None
+    }
+    assert form.validate_news_contact("li@example.com", dispatcher, make_tracker(), domain) == {
+        "news_contact": "li@example.com"
+    }
+    tracker = make_tracker({"news_contact": "li@example.com"}, active_loop=None)
+    run(referral.ActionSaveOtherStudiesContact().run(dispatcher, tracker, domain))
+    with store() as session:
+        stored = repository.describe_conversation_data(session=session, conversation_id="patient-1")
+    assert stored["other_studies_contacts"][0]["email"] == "li@example.com"
+
+
+def test_what_do_you_know_lists_answers_and_contact(store, dispatcher, domain):
+    consented(store)
+    with store() as session:
+        repository.create_referral(
+            session=session,
+            conversation_id="patient-1",
+            name="Li Na",
+            phone="+8613800138000",
+            email=None,
+            preferred_time="mornings",
+            share_consent_at=datetime.now(timezone.utc),
+            transcript=[],
+        )
+    slots = {"age": {"text": "34", "value": 34}}
+    run(privacy.ActionDescribeMyData().run(dispatcher, make_tracker(slots), domain))
+    said = texts(dispatcher)[0]
+    assert "34" in said and "Li Na" in said and "delete my data" in said
+
+
+def test_delete_my_data_removes_the_store_rows_and_erases_the_tracker(store, dispatcher, domain):
+    consented(store)
+    result = run(privacy.ActionDeleteMyData().run(dispatcher, make_tracker(), domain))
+    with store() as session:
+        stored = repository.describe_conversation_data(session=session, conversation_id="patient-1")
+    assert stored["screening"] is None
+    assert {
+        "event": "slot",
+        "name": "erase_conversation",
+        "value": True,
+        "timestamp": None,
+    } in result
+    assert "deleted" in texts(dispatcher)[0]
