@@ -48,8 +48,9 @@ def where_to_talk(stack: Stack) -> str:
     if stack.has_dashboard:
         lines += [
             f"  Coordinator dashboard: {stack.dashboard_url}",
-            "      create an account first:  .venv/bin/python -m bot create-coordinator NAME"
-            " --password-stdin",
+            "      create an account first (asks for the password twice):",
+            "          .venv/bin/python -m bot create-coordinator NAME",
+            "      (scripts: add --password-stdin; both use HN2301_DATABASE_URL like this stack)",
         ]
     lines += [*(f"  Note: {note}" for note in stack.notes), "Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)

@@ -97,9 +97,12 @@ def test_a_second_browser_neither_sees_nor_joins_the_first_conversation(rasa_sta
     assert first.user_texts() == ["hi"]
 
 
-def test_finishing_clears_the_chat_from_the_browser(rasa_stack, open_browser):
+def test_typed_markup_is_shown_as_text_and_finishing_clears_the_chat(rasa_stack, open_browser):
     page = ChatPage(open_browser(), rasa_stack.page_url)
-    page.say("hi")
+    markup = '<img src=x onerror="document.title=1"><b>hi</b>'
+    page.say(markup)
+    assert page.user_texts() == [markup]
+    assert page.driver.find_elements("css selector", "#chat-log img, #chat-log b") == []
     old_session = page.session_id()
 
     page.driver.find_element("id", "finish-chat").click()
