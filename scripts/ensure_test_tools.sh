@@ -5,12 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+wanted=()
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-  echo "Installing Debian's chromium and chromium-driver for the browser tests"
+  wanted+=(chromium chromium-driver)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  wanted+=(nodejs npm)
+fi
+if [ "${#wanted[@]}" -gt 0 ]; then
+  echo "Installing ${wanted[*]} (Debian packages) for the patient page and its browser tests"
   sudo_cmd=()
   if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${wanted[@]}" >/dev/null
 fi
 
 .venv/bin/python -m bot.webpage.build --quiet
