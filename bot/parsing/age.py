@@ -13,7 +13,7 @@ MAX_AGE = 120
 # A whole number that may be an age: not part of a decimal or a date, and not followed by a unit
 # that makes it something else ("60 kg", "10 mg", "3 kids").
 _AGE_NUMBER = re.compile(
-    r"(?<![\d.,/-])\b(\d{1,3})(?!\d)(?![.,]\d)(?!\s*(?:kg|kgs|kilo|lb|lbs|pounds?|cm|m\b|mg|ml|g\b|%|mmol|"
+    r"(?<![\d.,/-])\b(\d{1,3})(?!\d)(?![.,]\d)(?!\s*'?s\b)(?!\s*(?:kg|kgs|kilo|lb|lbs|pounds?|cm|m\b|mg|ml|g\b|%|mmol|"
     r"months?|weeks?|days?|hours?|kids|children|times|公斤|斤|厘米|毫克|个月|周|天|次))"
 )
 

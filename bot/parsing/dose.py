@@ -11,7 +11,7 @@ from bot.parsing.yes_no import yes_no_signal
 
 MAX_BARE_MG = 200.0
 MAX_MG = 2000.0
-_NUMBER = r"(\d+(?:\.\d+)?|\d+,\d(?!\d))"
+_NUMBER = r"(\d+,\d(?!\d)|\d+(?:\.\d+)?)"
 _MG = r"(?:mg|mgs|milligrams?|milligrammes?|millig|毫克)"
 _MICROGRAMS = r"(?:mcg|µg|μg|micrograms?|微克)"
 _GRAMS = r"(?:g|gm|grams?|克)"
@@ -23,7 +23,7 @@ _STRENGTH_COUNT = re.compile(
 )
 _AMOUNT = re.compile(
     rf"(?<![\d.])(?P<value>{_NUMBER[1:-1]})\s*"
-    rf"(?P<unit>{_MG}|{_MICROGRAMS}|{_GRAMS}(?![a-z])|{_TABLET})?(?![\d/])"
+    rf"(?P<unit>{_MG}|{_MICROGRAMS}|{_GRAMS}(?![a-z])|{_TABLET})?(?!\d)(?!/\d)"
 )
 # Times a day; searched longest first. 'a day' / 'daily' alone change nothing.
 _FREQUENCIES = {
@@ -177,7 +177,7 @@ def parse_steroid_dose(text: str, lexicon: Lexicon) -> dict[str, object] | str |
     """{"medicine": steroid id | None, "mg_per_day": float} | "none" | UNSURE | None."""
     prepared = prepare(text)
     steroid, about_steroid = _steroid_part(prepared, lexicon)
-    if about_steroid is None or _FRACTION_WORDS.search(prepared):
+    if about_steroid is None or _FRACTION_WORDS.search(words_to_digits(prepared)):
         return None
     frequencies, rest = _take_frequencies(about_steroid)
     amounts = _amounts(words_to_digits(rest))

@@ -141,20 +141,37 @@ def remove_phrases(spaced: str, phrases: tuple[str, ...] | frozenset[str]) -> st
     return spaced
 
 
+# "not so sure", "don't really know", "can't quite remember": a hedge word may sit in between.
+_UNSURE_PATTERN = re.compile(
+    r" (?:not|never|im not|am not) (?:\w+ ){0,2}(?:sure|certain) "
+    r"| (?:dont|do not|didnt) (?:\w+ ){0,2}(?:know|remember|recall) "
+    r"| (?:cant|cannot|can not|couldnt) (?:\w+ ){0,2}(?:remember|recall|say|tell) "
+)
+_CLAUSE_BREAK = re.compile(
+    r"[,.;:!?()，。；：！？、]|\b(?:but|except|besides|only|just|however|although|though)\b"
+    r"|\b(?:apart|other) (?:from|than)\b|但是|但|只有|除了|不过"
+)
+_CJK_NEGATION_REACH = 4
+
+
 def is_unsure(prepared: str) -> bool:
     """The patient says they don't know ("not sure", "idk", "不知道", a shrug)."""
     if has_phrase(prepared, UNSURE_PHRASES) or has_phrase(prepared, _UNSURE_CJK):
+        return True
+    if _UNSURE_PATTERN.search(padded(prepared)):
         return True
     stripped = prepared.strip()
     return bool(stripped) and all(char in "".join(_UNSURE_EMOJI) + " " for char in stripped)
 
 
 def is_negated(folded: str, start: int) -> bool:
-    """True when the words just before position `start` negate what follows ("no fever",
-    "never took methotrexate", "没有乙肝")."""
-    before = folded[max(0, start - 40) : start]
-    clause = re.split(r"[,.;:!?，。；：！？]|\bbut\b|\bexcept\b|但是|但", before)[-1]
-    if any(clause.endswith(word) or clause.rstrip().endswith(word) for word in _NEGATION_CJK):
+    """True when the words just before position `start`, in the same clause, negate what
+    follows ("no fever", "never took methotrexate", "没有打过辉瑞"); a new clause ("no, but
+    Plaquenil", "nothing other than Plaquenil") ends the negation."""
+    before = folded[max(0, start - 60) : start]
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    chinese_tail = compact(clause)[-_CJK_NEGATION_REACH:]
+    if has_cjk(chinese_tail) and any(word in chinese_tail for word in _NEGATION_CJK):
         return True
     recent = words(clause)[-4:]
     return any(word in NEGATION_WORDS for word in recent)

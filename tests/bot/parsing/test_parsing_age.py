@@ -50,6 +50,7 @@ def test_age(text, age, today):
         "121",
         "12/25/2030",  # in the future
         "34.5",
+        "in my 30s",
         "I'm 34, my son is 10",
         "",
         "hello",

@@ -37,6 +37,7 @@ from bot.parsing.dose import parse_steroid_dose
         ("泼尼松 5mg 一天两次", "prednisone", 10.0),
         ("1g methylprednisolone", "methylprednisolone", 1000.0),
         ("10mg every other day", None, 5.0),
+        ("20mg/day", None, 20.0),
     ],
 )
 def test_dose(text, medicine, mg_per_day, lexicon):

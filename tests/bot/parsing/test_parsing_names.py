@@ -17,6 +17,8 @@ from bot.parsing.names import parse_medicines, parse_symptoms, parse_vaccines
         ("羟氯喹和他克莫司", ["hydroxychloroquine", "tacrolimus"]),
         ("no methotrexate any more, just plaquenil", ["hydroxychloroquine"]),
         ("I used imuran and methotrexate in the past", ["azathioprine", "methotrexate"]),
+        ("nothing other than plaquenil", ["hydroxychloroquine"]),
+        ("我不吃泼尼松了，只吃羟氯喹", ["hydroxychloroquine"]),
     ],
 )
 def test_medicines_named(text, medicines, lexicon):
@@ -52,6 +54,8 @@ def test_medicines_unsure(lexicon):
         ("chickenpox vaccine 2 weeks ago", ["varicella"], False),
         ("Onpattro", ["patisiran"], False),
         ("Pfizer in 2021, none in the last 2 years", ["pfizer_biontech_covid"], False),
+        ("no other vaccines besides Sinovac", ["sinovac_coronavac"], False),
+        ("我打过辉瑞", ["pfizer_biontech_covid"], False),
     ],
 )
 def test_vaccines_named(text, products, generic_covid, lexicon):
@@ -60,7 +64,8 @@ def test_vaccines_named(text, products, generic_covid, lexicon):
 
 
 @pytest.mark.parametrize(
-    "text", ["no", "none", "not in the last 2 years", "no covid vaccine", "没有", "nope"]
+    "text",
+    ["no", "none", "not in the last 2 years", "no covid vaccine", "没有", "nope", "我没有打过辉瑞"],
 )
 def test_no_vaccines(text, lexicon):
     assert parse_vaccines(text, lexicon) == {"products": [], "generic_covid": False, "none": True}

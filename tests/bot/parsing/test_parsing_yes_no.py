@@ -90,3 +90,17 @@ def test_unsure(text):
 @pytest.mark.parametrize("text", ["yes and no", "", "   ", "hello", "banana", "🙂", "42"])
 def test_unreadable(text):
     assert parse_yes_no(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I don't think so", "no"),
+        ("I'm not so sure", UNSURE),
+        ("not really sure", UNSURE),
+        ("I don't really know", UNSURE),
+        ("can't quite remember", UNSURE),
+    ],
+)
+def test_hedged_forms(text, expected):
+    assert parse_yes_no(text) == expected
