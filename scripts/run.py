@@ -2,7 +2,8 @@
 to the assistant in this terminal.
 
 Ports come from HN2301_RASA_PORT, HN2301_ACTIONS_PORT, HN2301_DASHBOARD_PORT and HN2301_PAGE_PORT;
-the referral database from HN2301_DATABASE_URL (default: a SQLite file under var/). Ctrl-C or
+the referral database from HN2301_DATABASE_URL (default: a SQLite file under var/); the model
+from HN2301_MODEL (default: models/hn2301.tar.gz, built by `make model`). Ctrl-C or
 SIGTERM stops everything this started; if any service dies, the rest are stopped and the exit code
 is non-zero.
 """
@@ -44,15 +45,13 @@ def where_to_talk(stack: Stack) -> str:
         f"      curl -s -X POST {stack.rest_url} \\",
         '           -H "Content-Type: application/json" \\',
         """           -d '{"sender": "try-1", "message": "hi"}'""",
+        f"  Coordinator dashboard: {stack.dashboard_url}",
+        "      create an account first (asks for the password twice):",
+        "          .venv/bin/python -m bot create-coordinator NAME",
+        "      (scripts: add --password-stdin; both use HN2301_DATABASE_URL like this stack)",
+        "Press Ctrl-C to stop everything.",
+        "",
     ]
-    if stack.has_dashboard:
-        lines += [
-            f"  Coordinator dashboard: {stack.dashboard_url}",
-            "      create an account first (asks for the password twice):",
-            "          .venv/bin/python -m bot create-coordinator NAME",
-            "      (scripts: add --password-stdin; both use HN2301_DATABASE_URL like this stack)",
-        ]
-    lines += [*(f"  Note: {note}" for note in stack.notes), "Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)
 
 

@@ -88,21 +88,6 @@ def write_endpoints(source: Path, target: Path, action_url: str, tracker_db: Pat
     return target
 
 
-def bot_command_exists(name: str) -> bool:
-    """Whether `python -m bot` offers the sub-command `name` (parts of it are built separately)."""
-    if not (ROOT / "bot" / "__main__.py").exists():
-        return False
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return result.returncode == 0 and name in result.stdout
-
-
 @dataclass
 class Service:
     """One long-running process of the stack, its readiness check and where its output goes."""
@@ -241,7 +226,6 @@ class Stack:
         self.config = config
         self.echo = echo or sys.stdout
         self.services: list[Service] = []
-        self.notes: list[str] = []
         self.endpoints_path = config.work_dir / "endpoints.yml"
 
     @property
@@ -264,10 +248,6 @@ class Stack:
     def database_url(self) -> str:
         return self.config.database_url
 
-    @property
-    def has_dashboard(self) -> bool:
-        return any(service.name == "dashboard" for service in self.services)
-
     def env(self) -> dict[str, str]:
         """The environment every child gets: the referral database and unbuffered output."""
         return {
@@ -276,16 +256,8 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
 
-    def note(self, text: str) -> None:
-        self.notes.append(text)
-        self.echo.write(f"{'stack':>9} | {text}\n")
-        self.echo.flush()
-
     def migrate(self) -> None:
         """Apply the store's migrations before anything writes to it."""
-        if not bot_command_exists("migrate"):
-            self.note("`python -m bot migrate` does not exist yet; skipping migrations")
-            return
         result = subprocess.run(
             [sys.executable, "-m", "bot", "migrate"],
             cwd=ROOT,
@@ -335,10 +307,7 @@ class Stack:
             timeout_s=MODEL_LOAD_TIMEOUT_S,
         )
 
-    def dashboard(self) -> Service | None:
-        if not bot_command_exists("dashboard"):
-            self.note("`python -m bot dashboard` does not exist yet; no dashboard")
-            return None
+    def dashboard(self) -> Service:
         port = self.config.dashboard_port
         return Service(
             name="dashboard",
@@ -369,7 +338,7 @@ class Stack:
         self.config.work_dir.mkdir(parents=True, exist_ok=True)
         if self.config.log_dir is not None:
             self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        planned: list[Callable[[], Service | None]] = [self.action_server]
+        planned: list[Callable[[], Service]] = [self.action_server]
         if self.config.with_rasa and not actions_only:
             planned.append(self.rasa_server)
         if self.config.with_dashboard and not actions_only:
@@ -388,8 +357,6 @@ class Stack:
             self.migrate()
             for make_service in planned:
                 service = make_service()
-                if service is None:
-                    continue
                 self.services.append(service)
                 service.start(self.env(), self.config.log_dir, self.echo)
                 service.wait_ready()

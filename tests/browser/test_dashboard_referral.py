@@ -46,8 +46,6 @@ def sign_in(browser: Browser, dashboard_url: str) -> None:
 def test_a_coordinator_changes_the_status_of_a_real_referral_and_sees_it_audited(
     rasa_stack, open_browser
 ):
-    if not rasa_stack.has_dashboard:
-        pytest.fail("the stack has no dashboard: `python -m bot dashboard` is missing")
     bot_command(rasa_stack, "create-coordinator", COORDINATOR, "--password-stdin", stdin=PASSWORD)
     play_over_rest(rasa_stack, new_sender(), load_conversation("likely_eligible_with_contact"))
     referrals = json.loads(bot_command(rasa_stack, "referrals", "--json"))
