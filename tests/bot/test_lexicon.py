@@ -248,6 +248,16 @@ def test_find_sledai_items(text, expected):
     assert LEXICON.find_sledai_items(text) == expected
 
 
+@pytest.mark.parametrize(
+    "word",
+    ["confusion", "program", "fluid", "audience", "milestone", "strikes", "retina", "never"],
+)
+def test_everyday_words_near_a_name_are_not_read_as_misspellings(word):
+    assert LEXICON.find_medicines(word) == []
+    assert LEXICON.find_vaccines(word) == []
+    assert LEXICON.find_sledai_items(word) == []
+
+
 def test_generic_covid_is_no_product():
     assert LEXICON.mentions_generic_covid("the covid shot")
     assert LEXICON.mentions_generic_covid("新冠疫苗")

@@ -252,3 +252,11 @@ def test_twice_a_day_doubles(milligrams):
 def test_unknown_kind_is_a_value_error():
     with pytest.raises(ValueError, match="unknown answer kind 'favourite_colour'"):
         parse_answer("favourite_colour", "blue", today=TODAY, lexicon=LEXICON)
+
+
+def test_a_parser_fault_is_unreadable_and_logged_without_the_words(caplog):
+    secret = "my name is Jane, plaquenil"
+    result = parse_answer("medicines", secret, today=TODAY, lexicon=None)  # type: ignore[arg-type]
+    assert result is None
+    assert "AttributeError" in caplog.text
+    assert "Jane" not in caplog.text
