@@ -22,8 +22,13 @@ _STRENGTH_COUNT = re.compile(
     rf"|\b{_NUMBER}\s+(?:of\s+)?(?:the\s+)?{_NUMBER}\s*{_MG}\s*{_TABLET}"
 )
 _AMOUNT = re.compile(
-    rf"(?<![\d.])(?P<value>{_NUMBER[1:-1]})\s*"
+    rf"(?<![\d./])(?P<value>{_NUMBER[1:-1]})\s*"
     rf"(?P<unit>{_MG}|{_MICROGRAMS}|{_GRAMS}(?![a-z])|{_TABLET})?(?!\d)(?!/\d)"
+)
+# A number followed by one of these is a duration or a count, not a dose ("for 2 weeks").
+_NOT_A_DOSE = re.compile(
+    r"\s*(?:days?|weeks?|months?|years?|yrs?|hours?|hrs?|times|years? old|yo\b"
+    r"|天|周|个月|年|次|岁|小时)"
 )
 # Times a day; searched longest first. 'a day' / 'daily' alone change nothing.
 _FREQUENCIES = {
@@ -63,6 +68,8 @@ _FREQUENCIES = {
     "alternate days": 0.5,
     "on alternate days": 0.5,
     "once a week": 1 / 7,
+    "twice a week": 2 / 7,
+    "three times a week": 3 / 7,
     "weekly": 1 / 7,
     "a week": 1 / 7,
     "per week": 1 / 7,
@@ -128,24 +135,29 @@ def _take_frequencies(prepared: str) -> tuple[list[float], str]:
 
 
 def _amounts(prepared: str) -> list[float] | None:
-    """Milligram amounts written in the text; None when an amount is in tablets only."""
+    """Milligram amounts written in the text; None when an amount is in tablets only or bare
+    numbers leave it open which one is the dose. With a unit written, bare numbers are ignored."""
     strength = _STRENGTH_COUNT.search(prepared)
     if strength:
         numbers = [_number(group) for group in strength.groups() if group is not None]
         return [numbers[0] * numbers[1]]
-    amounts = []
+    with_unit: list[float] = []
+    bare: list[float] = []
     for match in _AMOUNT.finditer(prepared):
         value, unit = _number(match["value"]), match["unit"] or ""
         if re.fullmatch(_TABLET, unit):
             return None
         if re.fullmatch(_MICROGRAMS, unit):
-            value /= 1000
+            with_unit.append(value / 1000)
         elif re.fullmatch(_GRAMS, unit):
-            value *= 1000
-        elif not unit and not 0 <= value <= MAX_BARE_MG:
-            continue
-        amounts.append(value)
-    return amounts
+            with_unit.append(value * 1000)
+        elif unit:
+            with_unit.append(value)
+        elif 0 <= value <= MAX_BARE_MG and not _NOT_A_DOSE.match(prepared, match.end()):
+            bare.append(value)
+    if with_unit:
+        return with_unit
+    return bare if len(bare) <= 1 else None
 
 
 def _is_steroid(lexicon: Lexicon, medicine_id: str) -> bool:
@@ -165,10 +177,7 @@ def _steroid_part(prepared: str, lexicon: Lexicon) -> tuple[str | None, str | No
     clauses = [
         clause
         for clause in _CLAUSE_BREAK.split(prepared)
-        if any(
-            lexicon.medicine(m).drug_class == "corticosteroid"
-            for m in lexicon.find_medicines(clause)
-        )
+        if any(_is_steroid(lexicon, m) for m in lexicon.find_medicines(clause))
     ]
     return steroid, " ".join(clauses)
 

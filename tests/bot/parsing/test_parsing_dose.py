@@ -38,6 +38,9 @@ from bot.parsing.dose import parse_steroid_dose
         ("1g methylprednisolone", "methylprednisolone", 1000.0),
         ("10mg every other day", None, 5.0),
         ("20mg/day", None, 20.0),
+        ("10mg prednisone for 2 weeks now", "prednisone", 10.0),
+        ("I'm 45 and take 10mg", None, 10.0),
+        ("7.5 mg, 3 times a day", None, 22.5),
     ],
 )
 def test_dose(text, medicine, mg_per_day, lexicon):
@@ -64,6 +67,8 @@ def test_not_on_a_steroid(text, lexicon):
         "hello",
         "5mg twice a day and 2.5mg three times a day",
         "5000 mg",
+        "3/4 tablet",
+        "5 in the morning and 2.5 at night",  # bare numbers: which is the dose?
     ],
 )
 def test_unreadable(text, lexicon):
