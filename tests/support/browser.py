@@ -6,6 +6,7 @@ tries to download anything (this machine cannot reach a browser download site).
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import tempfile
@@ -67,8 +68,6 @@ class Browser:
             "Page.captureScreenshot",
             {"captureBeyondViewport": True, "clip": {**size, "x": 0, "y": 0, "scale": 1}},
         )
-        import base64
-
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
@@ -129,19 +128,21 @@ class ChatPage:
         box.send_keys(text, Keys.ENTER)
         return self._new_replies(before)
 
+    def enabled_buttons(self) -> list:
+        buttons = self.driver.find_elements(By.CSS_SELECTOR, ".chat-reply")
+        return [button for button in buttons if button.is_enabled()]
+
     def press(self, title: str) -> list[str]:
-        """Press the enabled quick-reply button titled `title`."""
+        """Press the enabled quick-reply button titled `title` (waiting a little for it)."""
         before = len(self.bot_texts())
-        buttons = [
-            b
-            for b in self.driver.find_elements(By.CSS_SELECTOR, ".chat-reply")
-            if b.is_enabled() and b.text.strip() == title
-        ]
-        if not buttons:
-            offered = [
-                b.text for b in self.driver.find_elements(By.CSS_SELECTOR, ".chat-reply")
-                if b.is_enabled()
-            ]  # fmt: skip
-            raise LookupError(f"no button {title!r}; the page offers {offered}")
-        buttons[-1].click()
+        try:
+            self.wait_for(
+                lambda: any(b.text.strip() == title for b in self.enabled_buttons()),
+                f"a button {title!r}",
+                timeout_s=5,
+            )
+        except TimeoutError as error:
+            offered = [b.text for b in self.enabled_buttons()]
+            raise LookupError(f"no button {title!r}; the page offers {offered}") from error
+        [b for b in self.enabled_buttons() if b.text.strip() == title][-1].click()
         return self._new_replies(before)
