@@ -310,7 +310,7 @@ class ActionScreeningOutcome(Action):
     ) -> list[EventType]:
         if tracker.get_slot(CONSENT) is False:
             dispatcher.utter_message(text=messages.no_consent_message())
-            return [SlotSet("erase_conversation", True)]
+            return [SlotSet("offer", "nothing"), SlotSet("erase_conversation", True)]
         assessment = assess(TRIAL, answers_from(tracker), TRIAL.today())
         try:
             with session_scope(store_engine()) as session:
