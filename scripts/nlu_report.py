@@ -216,6 +216,18 @@ def predict(agent, examples: list[Example]) -> list[tuple[str, frozenset[Entity]
     return asyncio.run(parse_all())
 
 
+def print_errors(
+    name: str, examples: list[Example], predictions: list[tuple[str, frozenset[Entity]]]
+) -> None:
+    """One line per held-out message whose intent or entities came out wrong."""
+    for example, (intent, entities) in zip(examples, predictions, strict=True):
+        if intent != example.intent or entities != frozenset(example.entities):
+            found = sorted(example.text[entity.start : entity.end] for entity in entities)
+            wanted = sorted(example.text[entity.start : entity.end] for entity in example.entities)
+            print(f"{name}: {example.text!r}: {example.intent} -> {intent}", end="")
+            print(f"; entities {wanted} -> {found}" if found != wanted else "")
+
+
 def print_table(rows: dict[str, Scores]) -> None:
     header = f"{'held-out set':<14}{'intent acc':>12}{'intent F1':>12}{'entity F1':>12}"
     print(header + f"{'fallback':>11}")
@@ -241,6 +253,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="evaluate this model instead of training one")
     parser.add_argument("--seed", type=int, default=NOISE_SEED, help="seed of the noisy copy")
+    parser.add_argument("--errors", action="store_true", help="also list every wrong prediction")
     args = parser.parse_args()
     _quiet_rasa()
 
@@ -254,10 +267,12 @@ def main() -> int:
         from rasa.core.agent import Agent
 
         agent = Agent.load(str(model))
-        rows = {
-            "clean": score(clean, predict(agent, clean)),
-            "noisy": score(noisy, predict(agent, noisy)),
-        }
+        predictions = {"clean": predict(agent, clean), "noisy": predict(agent, noisy)}
+    examples = {"clean": clean, "noisy": noisy}
+    rows = {name: score(examples[name], predictions[name]) for name in examples}
+    if args.errors:
+        for name in examples:
+            print_errors(name, examples[name], predictions[name])
     print()
     print(f"Held-out: {HELDOUT_FILE.relative_to(ROOT)}, {len(clean)} messages,", end=" ")
     print(f"{sum(len(e.entities) for e in clean)} entities; noise seed {args.seed}")
