@@ -41,9 +41,9 @@ def test_a_likely_eligible_patient_completes_the_screening_on_a_phone(rasa_stack
     assert browser.driver.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth"
     ), "the page scrolls sideways at 360 px"
-    browser.screenshot("patient-page-360")
+    browser.screenshot("patient-page-360", show_css="#chat-log")
     browser.resize(1280, 900)
-    browser.screenshot("patient-page-1280")
+    browser.screenshot("patient-page-1280", show_css="#chat")
 
 
 def test_the_page_has_no_serious_accessibility_violations_with_the_chat_open(

@@ -6,7 +6,6 @@ tries to download anything (this machine cannot reach a browser download site).
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import tempfile
@@ -58,17 +57,15 @@ class Browser:
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
         )
 
-    def screenshot(self, name: str) -> Path:
-        """Save the whole page as test-artifacts/<name>.png."""
+    def screenshot(self, name: str, show_css: str | None = None) -> Path:
+        """Save what the viewport shows as test-artifacts/<name>.png, scrolled to `show_css`."""
+        if show_css:
+            self.driver.execute_script(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", show_css
+            )
         ARTIFACTS_DIR.mkdir(exist_ok=True)
         path = ARTIFACTS_DIR / f"{name}.png"
-        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-        size = metrics["cssContentSize"]
-        shot = self.driver.execute_cdp_cmd(
-            "Page.captureScreenshot",
-            {"captureBeyondViewport": True, "clip": {**size, "x": 0, "y": 0, "scale": 1}},
-        )
-        path.write_bytes(base64.b64decode(shot["data"]))
+        self.driver.save_screenshot(str(path))
         return path
 
     def quit(self) -> None:
