@@ -136,11 +136,15 @@ def age_between(ctx: RuleContext) -> Outcome:
     low, high = ctx.params["min_years"], ctx.params["max_years"]
     if _is_unsure(age):
         return Outcome(UNKNOWN, "Age not given.")
-    if age < low:
-        return Outcome(NOT_MET, f"Age {age}: under {low}.")
-    if age > high:
-        return Outcome(NOT_MET, f"Age {age}: over {high}.")
-    return Outcome(MET, f"Age {age}: within {low}-{high}.")
+    youngest, oldest = (age["min_years"], age["max_years"]) if isinstance(age, dict) else (age, age)
+    said = f"Age {youngest}" if youngest == oldest else f"Age {youngest} or {oldest}"
+    if oldest < low:
+        return Outcome(NOT_MET, f"{said}: under {low}.")
+    if youngest > high:
+        return Outcome(NOT_MET, f"{said}: over {high}.")
+    if youngest >= low and oldest <= high:
+        return Outcome(MET, f"{said}: within {low}-{high}.")
+    return Outcome(UNKNOWN, f"{said} (from the date of birth): on the {low}-{high} boundary.")
 
 
 def sle_diagnosis(ctx: RuleContext) -> Outcome:

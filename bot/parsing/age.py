@@ -44,15 +44,26 @@ def _ages_from_dates(prepared: str, today: datetime.date) -> tuple[set[int], str
     return ages, rest, impossible
 
 
-def parse_age(text: str, today: datetime.date) -> int | str | None:
-    """Age in whole years (0..120) | UNSURE | None when it cannot be told for certain."""
+def parse_age(text: str, today: datetime.date) -> int | dict[str, int] | str | None:
+    """Age in whole years (0..120) | {"min_years", "max_years"} | UNSURE | None.
+
+    A date of birth that leaves two neighbouring ages possible (a year only, or day and month
+    that may be swapped) gives that range: the engine decides whether it matters, so "born in
+    1950" needs no second question while "born in 2008" does.
+    """
     prepared = words_to_digits(prepare(text))
     ages, rest, impossible = _ages_from_dates(prepared, today)
-    for match in _AGE_NUMBER.finditer(rest):
-        ages.add(int(match[1]))
-    if impossible or len(ages) != 1:
-        if not ages and not impossible and is_unsure(prepared):
+    numbers = {int(match[1]) for match in _AGE_NUMBER.finditer(rest)}
+    if impossible or not (ages or numbers) or (ages and numbers) or len(numbers) > 1:
+        if not ages and not numbers and not impossible and is_unsure(prepared):
             return UNSURE
         return None
-    age = ages.pop()
-    return age if 0 <= age <= MAX_AGE else None
+    if numbers:
+        age = numbers.pop()
+        return age if 0 <= age <= MAX_AGE else None
+    youngest, oldest = min(ages), max(ages)
+    if youngest == oldest:
+        return youngest
+    if oldest - youngest == 1:
+        return {"min_years": youngest, "max_years": oldest}
+    return None

@@ -92,6 +92,15 @@ def test_age_boundaries(age, verdict):
 
 
 @pytest.mark.parametrize(
+    ("ages", "verdict"),
+    [((75, 76), "not_met"), ((16, 17), "not_met"), ((40, 41), "met"), ((17, 18), "unknown")],
+)
+def test_a_year_of_birth_decides_unless_it_straddles_a_boundary(ages, verdict):
+    value = {"min_years": ages[0], "max_years": ages[1]}
+    assert verdict_of("age", age=value).verdict == verdict
+
+
+@pytest.mark.parametrize(
     ("when", "verdict"),
     [
         (ago(months=6), "met"),
