@@ -27,3 +27,8 @@ def nlu_report() -> ModuleType:
 @pytest.fixture(scope="session")
 def generate_lookups() -> ModuleType:
     return _load_script("generate_lookups")
+
+
+@pytest.fixture(scope="session")
+def train_if_stale() -> ModuleType:
+    return _load_script("train_if_stale")
