@@ -113,9 +113,9 @@ class ValidateScreeningForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         consent = tracker.get_slot(CONSENT)
-        if consent is None:
+        if not isinstance(consent, bool):  # not asked yet, or the words are not yet validated
             return [CONSENT]
-        if consent is False:
+        if not consent:
             return []
         question = next_question(TRIAL, answers_from(tracker), TRIAL.today())
         return [question.id] if question else []

@@ -34,6 +34,7 @@ def required(slots):
 
 def test_consent_comes_first_then_the_engine_decides():
     assert required({}) == ["consent"]
+    assert required({"consent": "no"}) == ["consent"]  # typed words, not yet validated
     assert required({"consent": False}) == []
     assert required({"consent": True}) == ["age"]
     assert required({"consent": True, **answered(age=("34", 34))}) == ["sle_diagnosis"]
