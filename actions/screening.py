@@ -264,7 +264,7 @@ class ActionCorrectAnswer(Action):
         if corrected is None:
             dispatcher.utter_message(text=messages.correction_reask_message())
             return [SlotSet(question_id, None), SlotSet("reasked_question", None)]
-        dispatcher.utter_message(text=messages.corrected_message(question))
+        dispatcher.utter_message(text=messages.corrected_message(TRIAL, question))
         events: list[EventType] = [SlotSet(question_id, corrected.to_dict())]
         if tracker.get_slot(CONSENT):
             events.append(SlotSet("screening_status", "in_progress"))

@@ -66,8 +66,9 @@ def correction_reask_message() -> str:
     return "OK, let's fix that answer."
 
 
-def corrected_message(question: Question) -> str:
-    return f'Thanks, I changed your answer to: "{question.ask}"'
+def corrected_message(trial: Trial, question: Question) -> str:
+    about = next(c.about for c in trial.criteria if question.id in c.uses)
+    return f"Thanks, I changed your answer about {about}."
 
 
 def restart_message() -> str:

@@ -65,6 +65,8 @@ def composed_messages():
     yield "handoff", messages.human_handoff_message(TRIAL)
     yield "stored", messages.stored_data_message(TRIAL, {"age": "34"}, {})
     yield "no_referral", messages.no_referral_message(TRIAL)
+    for question in TRIAL.questions:
+        yield f"corrected.{question.id}", messages.corrected_message(TRIAL, question)
     for name in dir(messages):
         function = getattr(messages, name)
         if name.endswith("_message") and callable(function):
