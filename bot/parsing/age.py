@@ -18,6 +18,10 @@ _AGE_NUMBER = re.compile(
 )
 
 
+# Digits glued to letters, other than the ways people write "years old" ("34yo", "34y", "34yrs").
+_DIGITS_RUN_INTO_LETTERS = re.compile(r"\d(?!(?:yo|y|yrs?|years?|岁)\b)[a-z]", re.IGNORECASE)
+
+
 def age_on(born: datetime.date, today: datetime.date) -> int:
     """Whole years from `born` to `today`."""
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
@@ -54,6 +58,8 @@ def parse_age(text: str, today: datetime.date) -> int | dict[str, int] | str | N
     prepared = words_to_digits(prepare(text))
     ages, rest, impossible = _ages_from_dates(prepared, today)
     numbers = {int(match[1]) for match in _AGE_NUMBER.finditer(rest)}
+    if _DIGITS_RUN_INTO_LETTERS.search(rest):
+        return None  # "6o", "3four": a typo we must not read as a smaller age
     if impossible or not (ages or numbers) or (ages and numbers) or len(numbers) > 1:
         if not ages and not numbers and not impossible and is_unsure(prepared):
             return UNSURE

@@ -138,6 +138,10 @@ _UNWILLING += ("not going to", "不愿意")
 _UNWILLING += ("不会", "不想")
 
 
+_HOPING_TO_BE = ("trying to get pregnant", "trying for a baby", "want to get pregnant")
+_HOPING_TO_BE += ("planning a pregnancy", "planning to get pregnant", "hope to get pregnant", "备孕")
+
+
 def parse_pregnancy(text: str) -> str | None:
     """ "yes" | "no" | "not_applicable" | UNSURE | None."""
     prepared = _prepare(text)
@@ -145,6 +149,8 @@ def parse_pregnancy(text: str) -> str | None:
         return UNSURE
     if _mentioned(prepared, _NOT_APPLICABLE):
         return "not_applicable"
+    if _mentioned(prepared, _HOPING_TO_BE):
+        return None  # planning a pregnancy is not being pregnant: ask again
     if _mentioned(prepared, _PREGNANT):
         return "yes"
     if _negated_mention(prepared, _PREGNANT):

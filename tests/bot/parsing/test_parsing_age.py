@@ -45,6 +45,7 @@ def test_age(text, age, today):
     [
         "150",
         "121",
+        "i am 6o",  # regression: a typo for 60 was read as 6
         "12/25/2030",  # in the future
         "34.5",
         "in my 30s",

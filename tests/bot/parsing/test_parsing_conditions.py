@@ -63,6 +63,7 @@ def test_diagnosis(text, expected):
         ("不适用", "not_applicable"),
         ("not sure", UNSURE),
         ("hello", None),
+        ("trying to get pregnant", None),  # regression: read as pregnant now
     ],
 )
 def test_pregnancy(text, expected):
