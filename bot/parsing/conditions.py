@@ -139,7 +139,8 @@ _UNWILLING += ("不会", "不想")
 
 
 _HOPING_TO_BE = ("trying to get pregnant", "trying for a baby", "want to get pregnant")
-_HOPING_TO_BE += ("planning a pregnancy", "planning to get pregnant", "hope to get pregnant", "备孕")
+_HOPING_TO_BE += ("planning a pregnancy", "planning to get pregnant", "hope to get pregnant")
+_HOPING_TO_BE += ("备孕",)
 
 
 def parse_pregnancy(text: str) -> str | None:
