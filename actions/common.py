@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
 from bot.engine import Answer
@@ -33,6 +34,11 @@ def store_engine() -> Engine:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def conversation_ended(dispatcher: CollectingDispatcher) -> None:
+    """Tell the chat page the conversation is over, so it forgets its copy in the browser."""
+    dispatcher.utter_message(json_message={"data": {"conversation_ended": True}})
 
 
 def answers_from(tracker: Tracker) -> dict[str, Answer]:

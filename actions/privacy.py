@@ -9,7 +9,7 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import TRIAL, answers_from, store_engine
+from actions.common import TRIAL, answers_from, conversation_ended, store_engine
 from bot import messages
 from bot.store import repository
 from bot.store.db import StoreUnavailable, session_scope
@@ -53,6 +53,7 @@ def erase_everything(
         dispatcher.utter_message(text=messages.store_down_message())
         return []
     dispatcher.utter_message(text=said)
+    conversation_ended(dispatcher)
     return [AllSlotsReset(), SlotSet("erase_conversation", True)]
 
 

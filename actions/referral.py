@@ -11,7 +11,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CONTACT_SLOTS, TRIAL, now, store_engine, transcript_from
+from actions.common import (
+    CONTACT_SLOTS,
+    TRIAL,
+    conversation_ended,
+    now,
+    store_engine,
+    transcript_from,
+)
 from bot import contact, messages
 from bot.store import repository
 from bot.store.db import StoreUnavailable, session_scope
@@ -144,6 +151,7 @@ class ActionCreateReferral(Action):
             dispatcher.utter_message(text=messages.nothing_to_refer_message())
             return [SlotSet("offer", None)]
         dispatcher.utter_message(text=messages.referral_done_message(code))
+        conversation_ended(dispatcher)
         return [SlotSet("offer", None)]
 
 
@@ -155,6 +163,7 @@ class ActionNoReferral(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=messages.no_referral_message(TRIAL))
+        conversation_ended(dispatcher)
         return [SlotSet("offer", None)]
 
 
@@ -194,6 +203,7 @@ class ActionSaveOtherStudiesContact(Action):
             dispatcher.utter_message(text=messages.store_down_message())
             return [SlotSet("news_contact", None)]
         dispatcher.utter_message(text=messages.other_studies_saved_message())
+        conversation_ended(dispatcher)
         return [SlotSet("offer", None)]
 
 
@@ -205,4 +215,5 @@ class ActionNoOtherStudies(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=messages.no_other_studies_message())
+        conversation_ended(dispatcher)
         return [SlotSet("offer", None)]

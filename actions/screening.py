@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import TRIAL, answers_from, now, store_engine
+from actions.common import TRIAL, answers_from, conversation_ended, now, store_engine
 from bot import messages
 from bot.engine import (
     LIKELY_ELIGIBLE,
@@ -310,6 +310,7 @@ class ActionScreeningOutcome(Action):
     ) -> list[EventType]:
         if tracker.get_slot(CONSENT) is False:
             dispatcher.utter_message(text=messages.no_consent_message())
+            conversation_ended(dispatcher)
             return [SlotSet("offer", "nothing"), SlotSet("erase_conversation", True)]
         assessment = assess(TRIAL, answers_from(tracker), TRIAL.today())
         try:

@@ -12,7 +12,7 @@ import pytest
 from bot.store import repository
 from bot.store.db import make_engine, session_scope
 from bot.trial import load_trial
-from tests.support.stack import new_sender, talk
+from tests.support.stack import new_sender, talk, talk_raw
 
 TRIAL = load_trial()
 
@@ -182,7 +182,9 @@ def test_delete_my_data_erases_the_store_and_the_tracker(rasa_stack):
 def test_refused_consent_keeps_nothing(rasa_stack, refusal):
     sender = new_sender()
     talk(rasa_stack, sender, "hi")
-    reply = " ".join(talk(rasa_stack, sender, refusal))
+    messages = talk_raw(rasa_stack, sender, refusal)
+    reply = " ".join(message.get("text", "") for message in messages)
     assert "not kept anything" in reply
+    assert {"custom": {"data": {"conversation_ended": True}}, "recipient_id": sender} in messages
     assert stored(rasa_stack, sender)["screening"] is None
     assert tracker_events(rasa_stack, sender) == 0

@@ -110,3 +110,21 @@ def test_typed_markup_is_shown_as_text_and_finishing_clears_the_chat(rasa_stack,
 
     assert page.bot_texts() == [] and page.user_texts() == []
     assert page.session_id() != old_session
+
+
+def test_the_browser_forgets_the_chat_when_the_conversation_ends(rasa_stack, open_browser):
+    browser = open_browser(360, 800)
+    page = ChatPage(browser, rasa_stack.page_url)
+    page.say("hi")
+    assert browser.driver.execute_script("return sessionStorage.getItem('hn2301-chat')")
+
+    replies = page.press("No")
+
+    assert any("not kept anything" in text for text in replies)
+    page.wait_for(
+        lambda: (
+            browser.driver.execute_script("return sessionStorage.getItem('hn2301-chat')") is None
+        ),
+        "the chat to be removed from sessionStorage",
+    )
+    assert "chat has ended" in page.status()

@@ -34,7 +34,17 @@
   }
 
   function saveState() {
-    window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+    if (!state.ended) {
+      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+    }
+  }
+
+  // The assistant says when the conversation is over (outcome handled, consent refused, data
+  // deleted): from then on nothing of it is kept in this browser.
+  function endConversation() {
+    state.ended = true;
+    window.sessionStorage.removeItem(STORAGE_KEY);
+    setStatus("This chat has ended. Nothing of it is kept in this browser.");
   }
 
   function setStatus(text) {
@@ -110,6 +120,10 @@
 
   function onBotMessage(data) {
     if (!data) {
+      return;
+    }
+    if (data.conversation_ended === true) {
+      endConversation();
       return;
     }
     var replies = (data.quick_replies || data.buttons || []).map(function (reply) {
