@@ -5,7 +5,8 @@ tired patient on a phone: letters swapped or dropped, random capitals, punctuati
 made with a fixed seed, so two runs on the same model print the same figures.
 
     .venv/bin/python scripts/nlu_report.py                 # train into a temp dir, then evaluate
-    .venv/bin/python scripts/nlu_report.py --model m.tar.gz  # evaluate an existing model
+    .venv/bin/python scripts/nlu_report.py --model models/hn2301.tar.gz  # an existing model
+    .venv/bin/python scripts/nlu_report.py --errors        # also list each wrong prediction
 
 Figures: intent accuracy; intent macro-F1 over the held-out intents (a message sent to
 nlu_fallback counts as wrong); entity F1, micro over medicine and vaccine, an entity counting only
@@ -189,7 +190,7 @@ def train(output_dir: Path) -> tuple[Path, float]:
     subprocess.run(
         [
             str(rasa), "train", "nlu", "--nlu", "data/nlu", "--config", "config.yml",
-            "--out", str(output_dir), "--fixed-model-name", "nlu",
+            "--out", str(output_dir), "--fixed-model-name", "nlu", "--quiet",
         ],
         cwd=ROOT,
         check=True,
