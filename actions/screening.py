@@ -215,6 +215,11 @@ class ActionExplainWhy(Action):
         return []
 
 
+def _reopened(tracker: Tracker) -> list[EventType]:
+    """After a change of answers, the screening is in progress again (if it ever started)."""
+    return [SlotSet("screening_status", "in_progress")] if tracker.get_slot(CONSENT) else []
+
+
 def _last_answered(tracker: Tracker) -> str | None:
     """The question answered most recently (by time, not by position in the list)."""
     answered = answers_from(tracker)
@@ -265,10 +270,7 @@ class ActionCorrectAnswer(Action):
             dispatcher.utter_message(text=messages.correction_reask_message())
             return [SlotSet(question_id, None), SlotSet("reasked_question", None)]
         dispatcher.utter_message(text=messages.corrected_message(TRIAL, question))
-        events: list[EventType] = [SlotSet(question_id, corrected.to_dict())]
-        if tracker.get_slot(CONSENT):
-            events.append(SlotSet("screening_status", "in_progress"))
-        return events
+        return [SlotSet(question_id, corrected.to_dict()), *_reopened(tracker)]
 
 
 class ActionRestartScreening(Action):
@@ -281,11 +283,13 @@ class ActionRestartScreening(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=messages.restart_message())
-        events: list[EventType] = [SlotSet(q.id, None) for q in TRIAL.questions]
-        events += [SlotSet("reasked_question", None), SlotSet("offer", None)]
-        if tracker.get_slot(CONSENT):
-            events.append(SlotSet("screening_status", "in_progress"))
-        return events
+        cleared = [SlotSet(q.id, None) for q in TRIAL.questions]
+        return [
+            *cleared,
+            SlotSet("reasked_question", None),
+            SlotSet("offer", None),
+            *_reopened(tracker),
+        ]
 
 
 class ActionHumanHandoff(Action):

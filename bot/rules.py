@@ -155,7 +155,7 @@ def sle_diagnosis(ctx: RuleContext) -> Outcome:
         "skin_only": Outcome(NOT_MET, "Skin (cutaneous/discoid) lupus only, not SLE."),
         "drug_induced": Outcome(NOT_MET, "Drug-induced lupus, not SLE."),
     }
-    return outcomes.get(value, Outcome(UNKNOWN, "Not sure whether the diagnosis is SLE."))
+    return _by_answer(value, outcomes, "Not sure whether the diagnosis is SLE.")
 
 
 def diagnosed_long_enough(ctx: RuleContext) -> Outcome:
@@ -271,15 +271,18 @@ def immunosuppressant_history(ctx: RuleContext) -> Outcome:
     return Outcome(NOT_MET, f"Used {len(drugs)} of the {needed} needed: {listed}.")
 
 
+def _by_answer(value: Any, outcomes: dict[str, Outcome], otherwise: str) -> Outcome:
+    """The outcome listed for this answer; anything else (not sure) is unknown."""
+    return outcomes.get(value, Outcome(UNKNOWN, otherwise))
+
+
 def lab_markers(ctx: RuleContext) -> Outcome:
-    value = ctx.value("lab_markers")
-    if value == "yes":
-        return Outcome(MET, "Told ANA/anti-dsDNA positive or complement low.")
-    if value == "all_negative":
-        return Outcome(NOT_MET, "Says ANA, anti-dsDNA and complement were all normal.")
-    if value == "no":
-        return Outcome(UNKNOWN, "Not told of a positive test; unclear whether all were tested.")
-    return Outcome(UNKNOWN, "Does not know these results.")
+    outcomes = {
+        "yes": Outcome(MET, "Told ANA/anti-dsDNA positive or complement low."),
+        "all_negative": Outcome(NOT_MET, "Says ANA, anti-dsDNA and complement were all normal."),
+        "no": Outcome(UNKNOWN, "Not told of a positive test; unclear whether all were tested."),
+    }
+    return _by_answer(ctx.value("lab_markers"), outcomes, "Does not know these results.")
 
 
 def disease_activity_score(ctx: RuleContext) -> Outcome:
@@ -319,25 +322,21 @@ def organ_function(ctx: RuleContext) -> Outcome:
 
 
 def not_pregnant(ctx: RuleContext) -> Outcome:
-    value = ctx.value("pregnancy")
-    if value == "yes":
-        return Outcome(NOT_MET, "Pregnant or breastfeeding now.")
-    if value == "no":
-        return Outcome(MET, "Not pregnant or breastfeeding.")
-    if value == "not_applicable":
-        return Outcome(MET, "Says pregnancy does not apply to them.")
-    return Outcome(UNKNOWN, "Not sure whether pregnant.")
+    outcomes = {
+        "yes": Outcome(NOT_MET, "Pregnant or breastfeeding now."),
+        "no": Outcome(MET, "Not pregnant or breastfeeding."),
+        "not_applicable": Outcome(MET, "Says pregnancy does not apply to them."),
+    }
+    return _by_answer(ctx.value("pregnancy"), outcomes, "Not sure whether pregnant.")
 
 
 def contraception(ctx: RuleContext) -> Outcome:
-    value = ctx.value("contraception")
-    if value == "yes":
-        return Outcome(MET, "Willing to use birth control for 12 months.")
-    if value == "no":
-        return Outcome(NOT_MET, "Not willing to use birth control for 12 months.")
-    if value == "not_applicable":
-        return Outcome(UNKNOWN, "Says birth control does not apply to them; confirm.")
-    return Outcome(UNKNOWN, "Not sure about using birth control.")
+    outcomes = {
+        "yes": Outcome(MET, "Willing to use birth control for 12 months."),
+        "no": Outcome(NOT_MET, "Not willing to use birth control for 12 months."),
+        "not_applicable": Outcome(UNKNOWN, "Says birth control does not apply to them; confirm."),
+    }
+    return _by_answer(ctx.value("contraception"), outcomes, "Not sure about using birth control.")
 
 
 _INFECTIONS = {
