@@ -174,7 +174,10 @@ class ValidateOtherStudiesForm(FormValidationAction):
     def validate_news_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone, email = contact.read_phone_or_email(str(value or ""))
+        text = str(value or "")
+        if contact.says_none(text):
+            return {"news_contact": NONE}
+        phone, email = contact.read_phone_or_email(text)
         if not (phone or email):
             dispatcher.utter_message(text=messages.bad_news_contact_message())
             return {"news_contact": None}
@@ -189,6 +192,10 @@ class ActionSaveOtherStudiesContact(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         value = tracker.get_slot("news_contact") or ""
+        if value == NONE:
+            dispatcher.utter_message(text=messages.no_other_studies_message())
+            conversation_ended(dispatcher)
+            return [SlotSet("offer", None)]
         email = value if "@" in value else None
         try:
             with session_scope(store_engine()) as session:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.lexicon import Lexicon, NameMatch, fold
 from bot.parsing.text import UNSURE, has_phrase, is_negated, is_unsure, prepare
 from bot.parsing.yes_no import yes_no_signal
@@ -62,8 +64,37 @@ def _affirmed(lexicon: Lexicon, kind: str, text: str) -> list[str]:
     return ids
 
 
-def _says_none(prepared: str) -> bool:
-    return has_phrase(prepared, _NONE_PHRASES) or yes_no_signal(prepared) == "no"
+# Words that may stand around a plain "no" without naming anything ("no, I don't", "nope thanks").
+_AROUND_A_NO = frozenset(
+    "i im am do dont doesnt take taking any thanks thank you sorry just really at all "
+    "ive have havent had never not no nope nah none 不 没 没有 无".split()
+)
+
+
+_MEDICINE_WORDS = frozenset(
+    "medicine medicines meds medication medications drug drugs pill pills tablets for lupus "
+    "anything now currently right".split()
+)
+_VACCINE_WORDS = frozenset(
+    "covid vaccine vaccines vaccination shot shots jab jabs booster boosters rsv the in last "
+    "years year two recently anything".split()
+)
+
+
+_SYMPTOM_WORDS = frozenset("symptoms of these them problems issues".split())
+
+
+def _says_none(prepared: str, topic_words: frozenset[str]) -> bool:
+    """A "none" answer: a none-phrase, or a plain no with nothing else named.
+
+    "no steroids" or "I'm not pregnant" name something else, so they are not read as "none"
+    (a wrong "none" would end the screening on a medicine question).
+    """
+    if has_phrase(prepared, _NONE_PHRASES):
+        return True
+    words = re.findall(r"[^\W\d_]+", prepared.replace("'", ""))
+    allowed = _AROUND_A_NO | topic_words
+    return yes_no_signal(prepared) == "no" and all(word in allowed for word in words)
 
 
 def parse_medicines(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
@@ -74,7 +105,7 @@ def parse_medicines(text: str, lexicon: Lexicon) -> dict[str, object] | str | No
         return {"medicines": medicines, "none": False}
     if is_unsure(prepared):
         return UNSURE
-    if _says_none(prepared):
+    if _says_none(prepared, _MEDICINE_WORDS):
         return {"medicines": [], "none": True}
     return None
 
@@ -92,7 +123,7 @@ def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | Non
         return {"products": products, "generic_covid": generic_covid, "none": False}
     if is_unsure(prepared):
         return UNSURE
-    if _says_none(prepared):
+    if _says_none(prepared, _VACCINE_WORDS):
         return {"products": [], "generic_covid": False, "none": True}
     return None
 
@@ -107,7 +138,7 @@ def parse_symptoms(text: str, lexicon: Lexicon) -> dict[str, object] | str | Non
             return "skipped"
         if is_unsure(prepared):
             return UNSURE
-        if not _says_none(prepared):
+        if not _says_none(prepared, _SYMPTOM_WORDS):
             return None
     points = sum(lexicon.sledai[item].points for item in items)
     clinical = sum(lexicon.sledai[item].points for item in items if lexicon.sledai[item].clinical)

@@ -177,3 +177,16 @@ def test_delete_my_data_removes_the_store_rows_and_erases_the_tracker(store, dis
         "timestamp": None,
     } in result
     assert "deleted" in texts(dispatcher)[0]
+
+
+def test_changing_ones_mind_about_news_keeps_nothing(store, dispatcher, domain):
+    form = referral.ValidateOtherStudiesForm()
+    assert form.validate_news_contact("none", dispatcher, make_tracker(), domain) == {
+        "news_contact": "none"
+    }
+    tracker = make_tracker({"news_contact": "none"}, active_loop=None)
+    run(referral.ActionSaveOtherStudiesContact().run(dispatcher, tracker, domain))
+    with store() as session:
+        stored = repository.describe_conversation_data(session=session, conversation_id="patient-1")
+    assert stored["other_studies_contacts"] == []
+    assert "not kept any way to contact you" in texts(dispatcher)[0]

@@ -32,7 +32,20 @@ def test_no_medicines(text, lexicon):
     assert parse_medicines(text, lexicon) == {"medicines": [], "none": True}
 
 
-@pytest.mark.parametrize("text", ["vitamins", "yes", "steroids", "", "hello"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vitamins",
+        "yes",
+        "steroids",
+        "",
+        "hello",
+        # regressions: a "no" about something else was read as "no medicines", which ends the
+        # screening on the medicine question
+        "I'm not pregnant",
+        "no steroids",
+    ],
+)
 def test_medicines_unreadable(text, lexicon):
     assert parse_medicines(text, lexicon) is None
 
