@@ -66,22 +66,88 @@ def _affirmed(lexicon: Lexicon, kind: str, text: str) -> list[str]:
 
 # Words that may stand around a plain "no" without naming anything ("no, I don't", "nope thanks").
 _AROUND_A_NO = frozenset(
-    "i im am do dont doesnt take taking any thanks thank you sorry just really at all "
-    "ive have havent had never not no nope nah none 不 没 没有 无".split()
+    [
+        "i",
+        "im",
+        "am",
+        "do",
+        "dont",
+        "doesnt",
+        "take",
+        "taking",
+        "any",
+        "thanks",
+        "thank",
+        "you",
+        "sorry",
+        "just",
+        "really",
+        "at",
+        "all",
+        "ive",
+        "have",
+        "havent",
+        "had",
+        "never",
+        "not",
+        "no",
+        "nope",
+        "nah",
+        "none",
+        "不",
+        "没",
+        "没有",
+        "无",
+    ]
 )
 
 
 _MEDICINE_WORDS = frozenset(
-    "medicine medicines meds medication medications drug drugs pill pills tablets for lupus "
-    "anything now currently right".split()
+    [
+        "medicine",
+        "medicines",
+        "meds",
+        "medication",
+        "medications",
+        "drug",
+        "drugs",
+        "pill",
+        "pills",
+        "tablets",
+        "for",
+        "lupus",
+        "anything",
+        "now",
+        "currently",
+        "right",
+    ]
 )
 _VACCINE_WORDS = frozenset(
-    "covid vaccine vaccines vaccination shot shots jab jabs booster boosters rsv the in last "
-    "years year two recently anything".split()
+    [
+        "covid",
+        "vaccine",
+        "vaccines",
+        "vaccination",
+        "shot",
+        "shots",
+        "jab",
+        "jabs",
+        "booster",
+        "boosters",
+        "rsv",
+        "the",
+        "in",
+        "last",
+        "years",
+        "year",
+        "two",
+        "recently",
+        "anything",
+    ]
 )
 
 
-_SYMPTOM_WORDS = frozenset("symptoms of these them problems issues".split())
+_SYMPTOM_WORDS = frozenset(["symptoms", "of", "these", "them", "problems", "issues"])
 
 
 def _says_none(prepared: str, topic_words: frozenset[str]) -> bool:
