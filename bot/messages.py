@@ -212,7 +212,7 @@ def bad_contact_time_message() -> str:
 def bad_news_contact_message() -> str:
     return (
         "Sorry, I couldn't read that. Please type an e-mail address, like name@example.com, or a "
-        "phone number with the country code. Or say \"none\" if you changed your mind."
+        'phone number with the country code. Or say "none" if you changed your mind.'
     )
 
 
