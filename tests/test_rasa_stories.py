@@ -26,6 +26,6 @@ def test_end_to_end_stories_have_no_prediction_errors(tmp_path):
         text=True,
         timeout=900,
     )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     failed = (tmp_path / "failed_test_stories.yml").read_text(encoding="utf-8")
-    assert result.returncode == 0, failed or result.stderr[-3000:]
     assert "None of the test stories failed" in failed

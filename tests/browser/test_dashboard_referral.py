@@ -6,7 +6,9 @@ import sys
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.wait import WebDriverWait
 
 from scripts.stack import ROOT
 from tests.support.browser import Browser
@@ -56,14 +58,21 @@ def test_a_coordinator_changes_the_status_of_a_real_referral_and_sees_it_audited
     driver = browser.driver
     sign_in(browser, rasa_stack.dashboard_url)
     assert "/login" not in driver.current_url, driver.find_element(By.TAG_NAME, "main").text
+    wait = WebDriverWait(driver, 10)
     driver.find_element(By.LINK_TEXT, referral["reference_code"]).click()
-    assert driver.find_element(By.ID, "status").text == "new"
+    wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "status"), "new"))
     Select(driver.find_element(By.ID, "new-status")).select_by_value("contacted")
     driver.find_element(By.ID, "status-note").send_keys("Called, patient keen; visit next week")
     driver.find_element(By.XPATH, "//button[normalize-space()='Change status']").click()
 
-    assert driver.find_element(By.ID, "status").text == "contacted"
+    # the page reloads after the POST: wait for the new page rather than read the old one
+    wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "status"), "contacted"))
     driver.find_element(By.LINK_TEXT, "Audit trail of this referral").click()
+    wait.until(
+        expected_conditions.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, "table.audit"), "status changed"
+        )
+    )
     audit = driver.find_element(By.CSS_SELECTOR, "table.audit").text
     assert "status changed" in audit
     assert COORDINATOR in audit
