@@ -99,6 +99,13 @@ def _validate_question(question_id: str):
     return validate
 
 
+def _record_consent(session, tracker: Tracker) -> None:
+    """Open this conversation's screening in the store (kept once, at the first consent)."""
+    repository.record_consent(
+        session=session, conversation_id=tracker.sender_id, trial_id=TRIAL.id, consented_at=now()
+    )
+
+
 class ValidateScreeningForm(FormValidationAction):
     """The screening form: consent first, then whatever the engine says is worth asking next."""
 
@@ -133,12 +140,7 @@ class ValidateScreeningForm(FormValidationAction):
         if said == "yes":
             try:
                 with session_scope(store_engine()) as session:
-                    repository.record_consent(
-                        session=session,
-                        conversation_id=tracker.sender_id,
-                        trial_id=TRIAL.id,
-                        consented_at=now(),
-                    )
+                    _record_consent(session, tracker)
             except StoreUnavailable:
                 logger.warning("Store unavailable at consent; it is recorded with the outcome")
             return {CONSENT: True, "screening_status": "in_progress", "reasked_question": None}
@@ -319,12 +321,7 @@ class ActionScreeningOutcome(Action):
         assessment = assess(TRIAL, answers_from(tracker), TRIAL.today())
         try:
             with session_scope(store_engine()) as session:
-                repository.record_consent(
-                    session=session,
-                    conversation_id=tracker.sender_id,
-                    trial_id=TRIAL.id,
-                    consented_at=now(),
-                )
+                _record_consent(session, tracker)
                 repository.save_assessment(
                     session=session,
                     conversation_id=tracker.sender_id,

@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from bot.dashboard.funnel import funnel_data
 from bot.dashboard.queue import filters_from
+from bot.dashboard.referral import viewed_referral
 from bot.dashboard.security import current_username, now, store
 from bot.store import repository
 
@@ -43,17 +44,7 @@ def referrals():
 def referral(referral_id: int):
     """One referral with answers, notes and transcript (an audited view)."""
     with store() as db_session:
-        found = repository.get_referral(session=db_session, referral_id=referral_id)
-        if found is None:
-            abort(404)
-        repository.record_audit(
-            session=db_session,
-            actor=current_username(),
-            action="referral_viewed",
-            referral_id=found.id,
-            at=now(),
-            detail="api",
-        )
+        found = viewed_referral(db_session, referral_id, detail="api")
         result = repository.referral_as_dict(found, with_transcript=True)
         result["allowed_next_statuses"] = list(repository.allowed_next_statuses(found.status))
     return jsonify(result)

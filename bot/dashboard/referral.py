@@ -10,20 +10,27 @@ from bot.store import repository
 blueprint = Blueprint("referral", __name__)
 
 
+def viewed_referral(db_session, referral_id: int, detail: str = ""):
+    """The referral, its view recorded in the audit trail (page or API); 404 if there is none."""
+    referral = repository.get_referral(session=db_session, referral_id=referral_id)
+    if referral is None:
+        abort(404)
+    repository.record_audit(
+        session=db_session,
+        actor=current_username(),
+        action="referral_viewed",
+        referral_id=referral.id,
+        at=now(),
+        detail=detail,
+    )
+    return referral
+
+
 @blueprint.route("/referrals/<int:referral_id>")
 def show(referral_id: int):
     """The referral page; every view is an audit event."""
     with store() as db_session:
-        referral = repository.get_referral(session=db_session, referral_id=referral_id)
-        if referral is None:
-            abort(404)
-        repository.record_audit(
-            session=db_session,
-            actor=current_username(),
-            action="referral_viewed",
-            referral_id=referral.id,
-            at=now(),
-        )
+        referral = viewed_referral(db_session, referral_id)
         page = render_template(
             "referral.html",
             referral=referral,
