@@ -58,7 +58,6 @@ class Question:
     why: str
     buttons: tuple[Button, ...] = ()
     ask_if: tuple[Condition, ...] = ()
-    optional: bool = False
     topic: tuple[str, ...] = ()
 
 
@@ -167,7 +166,6 @@ def _question(data: Any, file: Path, index: int) -> Question:
         why=_require(data, "why", file, entry),
         buttons=buttons,
         ask_if=_conditions(data.get("ask_if"), file, entry),
-        optional=bool(data.get("optional", False)),
         topic=tuple(str(word).lower() for word in data.get("topic") or ()),
     )
 
