@@ -41,6 +41,14 @@ def conversation_ended(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(json_message={"data": {"conversation_ended": True}})
 
 
+def asked(dispatcher: CollectingDispatcher, question: str, **where: Any) -> None:
+    """Tell the page and scripts which question is open (`position`/`total` where it has them).
+
+    Rasa's socket.io channel emits a custom payload's keys as the event's arguments, so the
+    payload sits under `data`, as the page's other custom messages do."""
+    dispatcher.utter_message(json_message={"data": {"question": question, **where}})
+
+
 def answers_from(tracker: Tracker) -> dict[str, Answer]:
     """The judged answers held in the question slots (a raw candidate is not an answer yet)."""
     answers = {}

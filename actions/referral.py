@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     CONTACT_SLOTS,
     TRIAL,
+    asked,
     conversation_ended,
     now,
     store_engine,
@@ -105,6 +106,7 @@ class ActionConfirmContact(Action):
                 {"title": "No, change it", "payload": "/deny"},
             ],
         )
+        asked(dispatcher, "contact_confirm")
         return []
 
 

@@ -10,8 +10,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import TRIAL, answers_from, conversation_ended, now, store_engine
+from actions.common import (
+    TRIAL,
+    answers_from,
+    asked,
+    conversation_ended,
+    now,
+    store_engine,
+)
 from bot import messages
+from bot.conversation import is_digression, needs_read_back, read_consent
 from bot.engine import (
     LIKELY_ELIGIBLE,
     NEEDS_REVIEW,
@@ -22,13 +30,15 @@ from bot.engine import (
     question_named_in,
     read_answer,
 )
-from bot.parsing import UNSURE, parse_answer
+from bot.parsing import UNSURE
 from bot.store import repository
 from bot.store.db import StoreUnavailable, session_scope
 
 logger = logging.getLogger(__name__)
 
 CONSENT = "consent"
+READ_BACK = "readback"
+CONFIRM = "confirm_answer"
 CONSENT_BUTTONS = [
     {"title": "Yes, I agree", "payload": "yes"},
     {"title": "No", "payload": "no"},
@@ -36,6 +46,10 @@ CONSENT_BUTTONS = [
 YES_NO_BUTTONS = [
     {"title": "Yes", "payload": "/affirm"},
     {"title": "No, thanks", "payload": "/deny"},
+]
+READ_BACK_BUTTONS = [
+    {"title": "Yes", "payload": "yes"},
+    {"title": "No, let me fix it", "payload": "no"},
 ]
 CONSENT_QUESTION = (
     "First, may I use your health answers for this pre-screen only? They are kept safe and "
@@ -71,6 +85,49 @@ class ActionGreet(Action):
         return []
 
 
+def _open_message(tracker: Tracker, slot: str) -> str | None:
+    """The patient's message, when it was sent in reply to the open question `slot`."""
+    if tracker.get_slot("requested_slot") != slot or tracker.latest_action_name != "action_listen":
+        return None
+    return tracker.latest_message.get("text") or ""
+
+
+def _leaves_question(tracker: Tracker, text: str, readable: bool) -> bool:
+    """A digression the rules answer (the form is then rejected and asks again afterwards)."""
+    intent = tracker.latest_message.get("intent") or {}
+    return is_digression(
+        text=text,
+        readable=readable,
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+    )
+
+
+def _extract_question(question_id: str):
+    """The `extract_<question>` method: the open question's answer comes first."""
+
+    async def extract(
+        self: ValidateScreeningForm,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = _open_message(tracker, question_id)
+        if text is None:
+            return {}
+        answers = answers_from(tracker)
+        readable = len(text) <= messages.TOO_LONG and (
+            read_answer(TRIAL, question_id, text, TRIAL.today(), answers) is not None
+        )
+        if _leaves_question(tracker, text, readable):
+            return {}
+        return {question_id: text}
+
+    extract.__name__ = f"extract_{question_id}"
+    extract.__doc__ = f"Take the patient's message as the answer to `{question_id}`."
+    return extract
+
+
 def _validate_question(question_id: str):
     """The `validate_<question>` method: read the words, re-ask once, else record "not sure"."""
 
@@ -81,12 +138,18 @@ def _validate_question(question_id: str):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        if isinstance(slot_value, dict):  # already read (a confirmed read-back)
+            return {question_id: slot_value}
         text = str(slot_value or "")
         if len(text) > messages.TOO_LONG:
             dispatcher.utter_message(text=messages.too_long_message())
             return {question_id: None}
-        answer = read_answer(TRIAL, question_id, text, TRIAL.today())
+        answers = answers_from(tracker)
+        answer = read_answer(TRIAL, question_id, text, TRIAL.today(), answers)
         if answer is not None:
+            if needs_read_back(question_id, answer.value, TRIAL.lexicon):
+                pending = {"question": question_id, "answer": answer.to_dict()}
+                return {question_id: None, READ_BACK: pending, "reasked_question": None}
             return {question_id: answer.to_dict(), "reasked_question": None}
         if tracker.get_slot("reasked_question") == question_id:
             dispatcher.utter_message(text=messages.recorded_as_unsure_message())
@@ -124,8 +187,55 @@ class ValidateScreeningForm(FormValidationAction):
             return [CONSENT]
         if not consent:
             return []
+        if tracker.get_slot(READ_BACK):
+            return [CONFIRM]
         question = next_question(TRIAL, answers_from(tracker), TRIAL.today())
         return [question.id] if question else []
+
+    async def extract_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = _open_message(tracker, CONSENT)
+        if text is None or _leaves_question(tracker, text, read_consent(text) is not None):
+            return {}
+        return {CONSENT: text}
+
+    async def extract_confirm_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = _open_message(tracker, CONFIRM)
+        if text is None or _leaves_question(tracker, text, read_consent(text) is not None):
+            return {}
+        return {CONFIRM: text}
+
+    async def validate_confirm_answer(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """ "Is that right?": yes keeps the reading; no, or a new answer, asks again."""
+        pending = tracker.get_slot(READ_BACK) or {}
+        question_id = pending.get("question")
+        if not question_id:
+            return {CONFIRM: None, READ_BACK: None}
+        text = str(slot_value or "")
+        said = read_consent(text)
+        if said == "yes":
+            return {question_id: pending["answer"], CONFIRM: None, READ_BACK: None}
+        fixed = _question_to_fix(question_id)
+        if said is None and fixed == question_id:  # a new answer instead of yes or no
+            corrected = read_answer(TRIAL, question_id, text, TRIAL.today(), answers_from(tracker))
+            if corrected is not None:
+                if needs_read_back(question_id, corrected.value, TRIAL.lexicon):
+                    new = {"question": question_id, "answer": corrected.to_dict()}
+                    return {CONFIRM: None, READ_BACK: new}
+                return {question_id: corrected.to_dict(), CONFIRM: None, READ_BACK: None}
+        if said == "no" or tracker.get_slot("reasked_question") == CONFIRM:
+            dispatcher.utter_message(text=messages.readback_fix_message())
+            return {fixed: None, question_id: None, CONFIRM: None, READ_BACK: None}
+        return {CONFIRM: None, "reasked_question": CONFIRM}
 
     async def validate_consent(
         self,
@@ -134,9 +244,9 @@ class ValidateScreeningForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        said = parse_answer(
-            "yes_no", str(slot_value or ""), today=TRIAL.today(), lexicon=TRIAL.lexicon
-        )
+        if isinstance(slot_value, bool):
+            return {CONSENT: slot_value}
+        said = read_consent(str(slot_value or ""))
         if said == "yes":
             try:
                 with session_scope(store_engine()) as session:
@@ -149,7 +259,13 @@ class ValidateScreeningForm(FormValidationAction):
         return {CONSENT: None, "reasked_question": CONSENT}
 
 
+def _question_to_fix(question_id: str) -> str:
+    """A steroid dose is said back with the current medicines: "no" asks for those again."""
+    return "current_medicines" if question_id == "steroid_dose" else question_id
+
+
 for _question in TRIAL.questions:
+    setattr(ValidateScreeningForm, f"extract_{_question.id}", _extract_question(_question.id))
     setattr(ValidateScreeningForm, f"validate_{_question.id}", _validate_question(_question.id))
 
 
@@ -171,6 +287,7 @@ class _AskQuestion:
             text=messages.question_prompt(question, position, total, reask=reask),
             buttons=[{"title": b.title, "payload": b.payload} for b in question.buttons],
         )
+        asked(dispatcher, question.id, position=position, total=max(total, position))
         return []
 
 
@@ -192,6 +309,29 @@ class ActionAskConsent(Action):
         dispatcher.utter_message(
             text=CONSENT_REASK if reask else CONSENT_QUESTION, buttons=CONSENT_BUTTONS
         )
+        asked(dispatcher, CONSENT)
+        return []
+
+
+class ActionAskConfirmAnswer(Action):
+    """Say back what decides an outcome: "Now: prednisone 5 mg a day. Is that right?" """
+
+    def name(self) -> str:
+        return f"action_ask_{CONFIRM}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        pending = tracker.get_slot(READ_BACK) or {}
+        question_id = pending.get("question")
+        if not question_id:
+            return []
+        answer = Answer.from_dict(pending["answer"])
+        text = messages.readback_message(TRIAL, question_id, answer.value, answers_from(tracker))
+        if tracker.get_slot("reasked_question") == CONFIRM:
+            text = f"{messages.readback_reask_message()} {text}"
+        dispatcher.utter_message(text=text, buttons=READ_BACK_BUTTONS)
+        asked(dispatcher, "readback", about=question_id)
         return []
 
 
@@ -337,10 +477,12 @@ class ActionScreeningOutcome(Action):
         *statements, offer_question = messages.outcome_messages(TRIAL, assessment)
         for text in statements:
             dispatcher.utter_message(text=text)
+        dispatcher.utter_message(json_message={"data": {"outcome": assessment.outcome}})
         dispatcher.utter_message(text=offer_question, buttons=YES_NO_BUTTONS)
         offer = (
             "referral" if assessment.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) else "other_studies"
         )
+        asked(dispatcher, "referral_offer" if offer == "referral" else "news_offer")
         return [
             SlotSet("screening_status", "finished"),
             SlotSet("screening_outcome", assessment.outcome),

@@ -81,8 +81,16 @@ class Assessment:
         return next(v for v in self.verdicts if v.criterion == criterion_id)
 
 
-def read_answer(trial: Trial, question_id: str, text: str, today: date) -> Answer | None:
-    """Parse the patient's words for a question; None when they could not be read."""
+def read_answer(
+    trial: Trial,
+    question_id: str,
+    text: str,
+    today: date,
+    answers: Mapping[str, Answer] | None = None,
+) -> Answer | None:
+    """Parse the patient's words for a question; None when they could not be read.
+
+    `answers` are the answers so far, for words that lean on them ("since I was 19")."""
     question = trial.question(question_id)
     value = parse_answer(question.answer, text, today=today, lexicon=trial.lexicon)
     return None if value is None else Answer(text=text, value=value)

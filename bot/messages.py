@@ -17,6 +17,7 @@ from bot.engine import (
     UNKNOWN,
     Assessment,
 )
+from bot.lexicon import Lexicon
 from bot.trial import Question, Trial
 
 TOO_LONG = 500
@@ -258,3 +259,106 @@ def stored_data_message(trial: Trial, in_chat: dict[str, str], stored: dict) -> 
         return "I have not stored anything about you."
     parts.append('Say "delete my data" to erase it all.')
     return " ".join(parts)
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _medicine_names(lexicon: Lexicon, ids: list[str]) -> str:
+    return _listed([lexicon.medicine(m).name for m in ids])
+
+
+def _dose_words(lexicon: Lexicon, dose: object, steroid: str | None) -> str | None:
+    """ "Prednisone 10 mg a day" for a read dose; None when there is nothing to say."""
+    if not isinstance(dose, dict) or "mg_per_day" not in dose:
+        return None
+    parts = dose.get("parts")
+    if isinstance(parts, list) and parts:
+        return _listed([_dose_words(lexicon, part, steroid) or "" for part in parts])
+    medicine = dose.get("medicine") or steroid
+    name = lexicon.medicine(medicine).name if medicine else "your steroid"
+    return f"{name} {float(dose['mg_per_day']):g} mg a day"
+
+
+def _medicines_readback(lexicon: Lexicon, medicines: dict, dose: object = None) -> list[str]:
+    current = list(medicines.get("medicines") or [])
+    said = []
+    steroids = [m for m in current if lexicon.medicine(m).drug_class == "corticosteroid"]
+    dose_words = _dose_words(lexicon, dose, steroids[0] if steroids else None)
+    if dose_words:
+        others = [m for m in current if m not in steroids]
+        now = [*(lexicon.medicine(m).name for m in others), dose_words]
+        said.append(f"Now: {_listed(now)}.")
+    elif current:
+        said.append(f"Now: {_medicine_names(lexicon, current)}.")
+    else:
+        said.append("Now: no lupus medicines.")
+    if medicines.get("past"):
+        said.append(f"In the past, not now: {_medicine_names(lexicon, medicines['past'])}.")
+    if medicines.get("planned"):
+        said.append(f"Planned, not started: {_medicine_names(lexicon, medicines['planned'])}.")
+    return said
+
+
+def _history_readback(lexicon: Lexicon, history: dict) -> list[str]:
+    taken = [*(history.get("medicines") or []), *(history.get("past") or [])]
+    said = [f"Ever taken: {_medicine_names(lexicon, taken)}." if taken else "Ever taken: none."]
+    if history.get("planned"):
+        said.append(f"Planned, not started: {_medicine_names(lexicon, history['planned'])}.")
+    return said
+
+
+def _vaccines_readback(lexicon: Lexicon, vaccines: dict) -> list[str]:
+    names = [lexicon.vaccine(v).name for v in vaccines.get("products") or []]
+    if vaccines.get("generic_covid"):
+        names.append("a COVID-19 vaccine (type not known)")
+    return [f"Vaccines: {_listed(names)}." if names else "Vaccines: none."]
+
+
+_VIRUS_NAMES = {
+    "hiv": "HIV",
+    "syphilis": "syphilis",
+    "hepatitis_b": "hepatitis B",
+    "hepatitis_c": "hepatitis C",
+    "cmv": "CMV",
+}
+_VIRUS_STATUS = {"active": "now", "past": "in the past", "unclear": "not sure if now"}
+
+
+def _infections_readback(infections: dict) -> list[str]:
+    said = []
+    for virus, name in _VIRUS_NAMES.items():
+        status = infections.get(virus)
+        if status is True:
+            said.append(name)
+        elif status in _VIRUS_STATUS:
+            said.append(f"{name} ({_VIRUS_STATUS[status]})")
+    return [f"You have had: {_listed(said)}." if said else "None of these infections."]
+
+
+def readback_message(trial: Trial, question_id: str, value: object, answers: dict) -> str:
+    """Say back in plain words what decides an outcome, for the patient to confirm or fix."""
+    lexicon = trial.lexicon
+    if question_id == "current_medicines":
+        said = _medicines_readback(lexicon, value)  # type: ignore[arg-type]
+    elif question_id == "steroid_dose":
+        medicines = answers["current_medicines"].value
+        said = _medicines_readback(lexicon, medicines, value)
+    elif question_id == "immunosuppressant_history":
+        said = _history_readback(lexicon, value)  # type: ignore[arg-type]
+    elif question_id == "viral_infections":
+        said = _infections_readback(value)  # type: ignore[arg-type]
+    else:
+        said = _vaccines_readback(lexicon, value)  # type: ignore[arg-type]
+    return "Let me check I have this right. " + " ".join(said) + " Is that right?"
+
+
+def readback_reask_message() -> str:
+    return 'Sorry, please answer "yes" if this is right, or "no" to fix it.'
+
+
+def readback_fix_message() -> str:
+    return "OK, let's fix it. Please tell me again."

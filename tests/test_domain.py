@@ -14,24 +14,25 @@ DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 TRIAL = load_trial()
 
 
-def test_every_question_has_its_slot_ask_action_and_validator():
+def test_every_question_has_its_slot_ask_action_extractor_and_validator():
+    """The form's validation action fills each question's slot (the open question comes first)."""
+    form = screening.ValidateScreeningForm
     for question in TRIAL.questions:
-        slot = DOMAIN["slots"][question.id]
-        conditions = slot["mappings"][0]["conditions"][0]
-        assert conditions == {"active_loop": "screening_form", "requested_slot": question.id}
+        assert DOMAIN["slots"][question.id]["mappings"] == [{"type": "custom"}]
         assert f"action_ask_{question.id}" in DOMAIN["actions"]
-        assert callable(getattr(screening.ValidateScreeningForm, f"validate_{question.id}"))
+        assert callable(getattr(form, f"extract_{question.id}"))
+        assert callable(getattr(form, f"validate_{question.id}"))
 
 
-def test_the_form_lists_consent_then_every_question_in_order():
+def test_the_form_lists_consent_the_read_back_then_every_question_in_order():
     required = DOMAIN["forms"]["screening_form"]["required_slots"]
-    assert required == ["consent", *(q.id for q in TRIAL.questions)]
+    assert required == ["consent", "confirm_answer", *(q.id for q in TRIAL.questions)]
 
 
 def test_no_domain_slot_or_ask_action_without_a_question():
     question_ids = {q.id for q in TRIAL.questions}
     asks = {a.removeprefix("action_ask_") for a in DOMAIN["actions"] if a.startswith("action_ask_")}
-    assert asks == question_ids | {"consent"}
+    assert asks == question_ids | {"consent", "confirm_answer"}
 
 
 def test_every_custom_action_in_the_domain_is_served_by_the_action_server():

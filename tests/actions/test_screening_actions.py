@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 import yaml
 
 from actions import screening
@@ -23,6 +24,11 @@ def texts(dispatcher):
 def answered(**values):
     """Slots holding judged answers: question id -> (text, value)."""
     return {q: {"text": str(text), "value": value} for q, (text, value) in values.items()}
+
+
+def payloads(dispatcher):
+    """The custom payloads sent beside the text (the page's progress bar, scripts, tests)."""
+    return [m["custom"]["data"] for m in dispatcher.messages if m.get("custom")]
 
 
 FORM = screening.ValidateScreeningForm()
@@ -154,7 +160,8 @@ def test_outcome_is_told_stored_and_leads_to_the_referral_offer(store, dispatche
     slots = {"consent": True, **base_answers()}
     result = run(screening.ActionScreeningOutcome().run(dispatcher, make_tracker(slots), domain))
     assert any("may be a good fit" in text for text in texts(dispatcher))
-    assert dispatcher.messages[-1]["buttons"]
+    assert any(message.get("buttons") for message in dispatcher.messages)
+    assert payloads(dispatcher) == [{"outcome": "likely_eligible"}, {"question": "referral_offer"}]
     assert {"event": "slot", "name": "offer", "value": "referral", "timestamp": None} in result
     with store() as session:
         stored = repository.describe_conversation_data(session=session, conversation_id="patient-1")
@@ -194,3 +201,121 @@ def test_outcome_is_still_told_when_the_store_is_down(monkeypatch, dispatcher, d
     finally:
         common.store_engine.cache_clear()
     assert any("not a fit" in text for text in texts(dispatcher))
+
+
+def open_tracker(slot, text, intent="inform", confidence=1.0, slots=None):
+    """The tracker right after the patient replied to the open question `slot`."""
+    tracker = make_tracker({"requested_slot": slot, **(slots or {})}, text=text, intent=intent)
+    tracker.latest_message["intent"]["confidence"] = confidence
+    return tracker
+
+
+def extract(slot, tracker, dispatcher, domain):
+    return run(getattr(FORM, f"extract_{slot}")(dispatcher, tracker, domain))
+
+
+def test_an_answer_the_nlu_took_for_a_digression_is_still_the_answer(dispatcher, domain):
+    """Regression: "forty four, forty five in May" got "Why I ask" and the question again."""
+    tracker = open_tracker("age", "forty four, forty five in May", intent="ask_why")
+    assert extract("age", tracker, dispatcher, domain) == {"age": "forty four, forty five in May"}
+
+
+def test_a_yes_with_a_remark_is_the_answer_not_a_correction(dispatcher, domain):
+    tracker = open_tracker("treatment_stable", "yes, and nothing has changed", "correct_answer")
+    assert extract("treatment_stable", tracker, dispatcher, domain) == {
+        "treatment_stable": "yes, and nothing has changed"
+    }
+
+
+def test_an_unreadable_digression_is_left_to_the_digression_rules(dispatcher, domain):
+    tracker = open_tracker("age", "why do you want to know that", intent="ask_why", confidence=0.9)
+    assert extract("age", tracker, dispatcher, domain) == {}
+
+
+def test_only_the_open_question_takes_the_message(dispatcher, domain):
+    tracker = open_tracker("age", "34")
+    assert extract("sle_diagnosis", tracker, dispatcher, domain) == {}
+    tracker.latest_action_name = "utter_continue"  # back from a digression: no new message
+    assert extract("age", tracker, dispatcher, domain) == {}
+
+
+@pytest.mark.parametrize("text", ["agree", "k", "同意", "yes please"])
+def test_consent_in_peoples_words(text, store, dispatcher, domain):
+    tracker = open_tracker("consent", text, intent="nlu_fallback", confidence=0.3)
+    assert extract("consent", tracker, dispatcher, domain) == {"consent": text}
+    assert run(FORM.validate_consent(text, dispatcher, tracker, domain))["consent"] is True
+
+
+def test_every_question_carries_its_id_and_progress(dispatcher, domain):
+    run(
+        screening.ActionAskSleDiagnosis().run(
+            dispatcher, make_tracker(answered(age=("34", 34))), domain
+        )
+    )
+    [payload] = payloads(dispatcher)
+    assert payload["question"] == "sle_diagnosis"
+    assert payload["position"] == 2 and payload["total"] >= 2
+    run(screening.ActionAskConsent().run(dispatcher, make_tracker(), domain))
+    assert payloads(dispatcher)[-1] == {"question": "consent"}
+
+
+def medicines_answer(text):
+    return read_answer(TRIAL, "current_medicines", text, TRIAL.today()).to_dict()
+
+
+def test_current_medicines_are_read_back_before_they_are_judged(dispatcher, domain):
+    result = run(
+        FORM.validate_current_medicines(
+            "plaquenil and cellcept", dispatcher, make_tracker(), domain
+        )
+    )
+    assert result["current_medicines"] is None
+    assert result["readback"]["question"] == "current_medicines"
+    slots = {"consent": True, "readback": result["readback"]}
+    assert required(slots) == ["confirm_answer"]
+    run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
+    said = texts(dispatcher)[0]
+    assert "Now: Hydroxychloroquine (Plaquenil) and Mycophenolate mofetil (CellCept)." in said
+    assert said.endswith("Is that right?")
+    assert payloads(dispatcher) == [{"question": "readback", "about": "current_medicines"}]
+
+
+def test_a_confirmed_reading_becomes_the_answer(dispatcher, domain):
+    pending = {"question": "current_medicines", "answer": medicines_answer("plaquenil")}
+    tracker = make_tracker({"consent": True, "readback": pending}, text="yes")
+    result = run(FORM.validate_confirm_answer("yes", dispatcher, tracker, domain))
+    assert result["current_medicines"] == pending["answer"]
+    assert result["readback"] is None
+
+
+def test_no_let_me_fix_it_asks_the_question_again(dispatcher, domain):
+    pending = {"question": "current_medicines", "answer": medicines_answer("plaquenil")}
+    tracker = make_tracker({"consent": True, "readback": pending}, text="No, let me fix it")
+    result = run(FORM.validate_confirm_answer("No, let me fix it", dispatcher, tracker, domain))
+    assert result["current_medicines"] is None and result["readback"] is None
+    assert required({"consent": True, **answered(age=("34", 34))}) == ["sle_diagnosis"]
+
+
+def test_a_new_answer_at_the_read_back_is_read_back_in_turn(dispatcher, domain):
+    pending = {"question": "current_medicines", "answer": medicines_answer("plaquenil")}
+    tracker = make_tracker({"consent": True, "readback": pending})
+    result = run(FORM.validate_confirm_answer("plaquenil and imuran", dispatcher, tracker, domain))
+    assert result["readback"]["answer"]["text"] == "plaquenil and imuran"
+
+
+def test_a_steroid_is_read_back_with_its_dose(dispatcher, domain):
+    current = medicines_answer("plaquenil and prednisone")
+    slots = {"consent": True, "current_medicines": current}
+    result = run(
+        FORM.validate_current_medicines(
+            "plaquenil and prednisone", dispatcher, make_tracker(), domain
+        )
+    )
+    assert result["current_medicines"]["text"] == "plaquenil and prednisone"  # the dose comes next
+    result = run(FORM.validate_steroid_dose("10 mg a day", dispatcher, make_tracker(slots), domain))
+    slots["readback"] = result["readback"]
+    run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
+    assert "Now: Hydroxychloroquine (Plaquenil) and Prednisone 10 mg a day." in texts(dispatcher)[0]
+    tracker = make_tracker(slots, text="no")
+    fixed = run(FORM.validate_confirm_answer("no", dispatcher, tracker, domain))
+    assert fixed["current_medicines"] is None and fixed["steroid_dose"] is None

@@ -1,0 +1,133 @@
+"""What a message inside the screening is: the answer to the open question, or a digression.
+
+The open question comes first (the spec's "Reading answers"): a message is read as the answer
+unless it can't be read and the NLU is sure it is something else, or it is plainly a question
+back to us ("why do you need to know if I'm pregnant?" names pregnancy, yet is no answer).
+Also decided here: which readings are said back to the patient before they are judged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.lexicon import Lexicon
+from bot.parsing import UNSURE
+from bot.parsing.text import compact, padded, prepare
+from bot.parsing.yes_no import parse_yes_no
+
+# The intents that the dialogue's digression rules answer while the screening form is open.
+DIGRESSION_INTENTS = frozenset(
+    {
+        "ask_why",
+        "go_back",
+        "correct_answer",
+        "start_over",
+        "stop",
+        "human_handoff",
+        "ask_about_study",
+        "ask_location",
+        "ask_next_steps",
+        "ask_who_runs",
+        "ask_other_question",
+        "chitchat",
+        "insult",
+        "greet",
+        "thank",
+        "goodbye",
+        "what_do_you_know",
+        "delete_data",
+    }
+)
+# Sure enough that an unreadable message is this digression (the NLU's fallback is at 0.65).
+DIGRESSION_CONFIDENCE = 0.65
+# Sure enough that a question back to us is a digression even though it names an answer's words.
+QUESTION_BACK_CONFIDENCE = 0.85
+
+_QUESTION_BACK = re.compile(
+    r"\?\s*$|^\s*(?:why|what|where|who|how|when|can|could|is|are|do|does|will|would)\b"
+    r"|为什么|为啥|什么|哪里|哪儿|吗[?？]?\s*$|么[?？]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_back(text: str) -> bool:
+    """The message is a question to us, not a statement about the patient."""
+    return bool(_QUESTION_BACK.search(text.strip()))
+
+
+def is_digression(*, text: str, readable: bool, intent: str | None, confidence: float) -> bool:
+    """True when the message should leave the open question for a digression rule."""
+    if intent not in DIGRESSION_INTENTS:
+        return False
+    if not readable:
+        return confidence >= DIGRESSION_CONFIDENCE
+    return confidence >= QUESTION_BACK_CONFIDENCE and asks_back(text)
+
+
+# Consent and "is that right?" in the words people use for them; refusals are checked first,
+# since "disagree" holds "agree" and 不同意 holds 同意.
+_REFUSE = ("disagree", "dont agree", "do not agree", "refuse", "not ok", "not okay", "no way")
+_REFUSE += ("not right", "wrong", "not correct", "incorrect", "let me fix", "fix it")
+_REFUSE_CJK = ("不同意", "不愿意", "不可以", "不行", "不要", "不对", "不是")
+_AGREE = ("agree", "i agree", "agreed", "ok", "okay", "k", "kk", "fine", "go ahead", "accept")
+_AGREE += ("i consent", "consent", "right", "thats right", "correct", "all good", "good")
+_AGREE_CJK = ("同意", "好的", "好", "可以", "行", "没问题", "对", "是的", "愿意")
+
+
+def read_consent(text: str) -> str | None:
+    """ "yes" | "no" | None for an agreement or a confirmation, in English or Chinese."""
+    prepared = prepare(text)
+    spaced = padded(prepared).replace("'", "")
+    joined = compact(prepared)
+    if any(f" {p} " in spaced for p in _REFUSE) or any(p in joined for p in _REFUSE_CJK):
+        return "no"
+    said = parse_yes_no(text)
+    if said in ("yes", "no"):
+        return said
+    if any(f" {p} " in spaced for p in _AGREE) or any(p in joined for p in _AGREE_CJK):
+        return "yes"
+    return None
+
+
+READ_BACK_QUESTIONS = frozenset(
+    {
+        "current_medicines",
+        "steroid_dose",
+        "immunosuppressant_history",
+        "viral_infections",
+        "mrna_lnp",
+        "covid_vaccine_type",
+        "live_vaccine",
+    }
+)
+
+
+def _has_steroid(value: object, lexicon: Lexicon) -> bool:
+    medicines = value.get("medicines") if isinstance(value, dict) else None
+    return any(lexicon.medicine(m).drug_class == "corticosteroid" for m in medicines or [])
+
+
+def needs_read_back(question_id: str, value: object, lexicon: Lexicon) -> bool:
+    """Say this reading back before it is judged?
+
+    Medicines, doses, vaccines and infections decide outcomes, so they are said back; a plain
+    "none" of vaccines or infections, and "not sure", have nothing to confirm. Current medicines
+    with a steroid are said back together with the steroid's dose, one question later.
+    """
+    if question_id not in READ_BACK_QUESTIONS or value == UNSURE or not isinstance(value, dict):
+        return False
+    if question_id == "current_medicines":
+        return not _has_steroid(value, lexicon)
+    if question_id in ("viral_infections", "mrna_lnp", "covid_vaccine_type", "live_vaccine"):
+        return not value.get("none")
+    return True
+
+
+__all__ = [
+    "DIGRESSION_INTENTS",
+    "READ_BACK_QUESTIONS",
+    "asks_back",
+    "is_digression",
+    "needs_read_back",
+    "read_consent",
+]

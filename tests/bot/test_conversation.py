@@ -1,0 +1,95 @@
+"""Answer first, read back what decides: the conversation's decisions about a message."""
+
+import pytest
+
+from actions.common import TRIAL
+from bot.conversation import asks_back, is_digression, needs_read_back, read_consent
+from bot.parsing import UNSURE
+
+LEXICON = TRIAL.lexicon
+
+
+@pytest.mark.parametrize(
+    ("text", "readable", "intent", "confidence", "expected"),
+    [
+        # The answer wins whenever it can be read, whatever the NLU thought.
+        ("forty four, forty five in May", True, "ask_why", 0.9, False),
+        ("yes, and nothing has changed", True, "correct_answer", 0.95, False),
+        ("yes I can travel to Hefei", True, "ask_location", 0.9, False),
+        # Unreadable and clearly something else: the digression rule answers it.
+        ("why do you ask that", False, "ask_why", 0.9, True),
+        ("I want to stop", False, "stop", 0.8, True),
+        # Unreadable but the NLU is unsure: still treated as an (unclear) answer.
+        ("hmm purple", False, "ask_why", 0.4, False),
+        ("blah", False, "inform", 0.99, False),
+        ("blah", False, None, 0.0, False),
+        # A question back to us is a digression even when it names an answer's words.
+        ("why do you need to know if I'm pregnant?", True, "ask_why", 0.95, True),
+        ("为什么要问怀孕吗", True, "ask_why", 0.9, True),
+        ("pregnant? no", True, "ask_why", 0.9, False),
+    ],
+)
+def test_the_open_question_comes_first(text, readable, intent, confidence, expected):
+    assert (
+        is_digression(text=text, readable=readable, intent=intent, confidence=confidence)
+        is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("why?", True), ("Where is the study", True), ("no?", True), ("34", False), ("no", False)],
+)
+def test_questions_back_to_us(text, expected):
+    assert asks_back(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes", "yes"),
+        ("agree", "yes"),
+        ("I agree", "yes"),
+        ("k", "yes"),
+        ("ok sure", "yes"),
+        ("同意", "yes"),
+        ("好的", "yes"),
+        ("yes that's right", "yes"),
+        ("no", "no"),
+        ("I disagree", "no"),
+        ("不同意", "no"),
+        ("not right", "no"),
+        ("No, let me fix it", "no"),
+        ("purple", None),
+    ],
+)
+def test_consent_and_confirmation_in_peoples_words(text, expected):
+    assert read_consent(text) == expected
+
+
+def medicines(*ids, none=False):
+    return {"medicines": list(ids), "none": none}
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "expected"),
+    [
+        ("current_medicines", medicines("hydroxychloroquine"), True),
+        ("current_medicines", medicines(none=True), True),  # "none" ends the screening: confirm
+        ("current_medicines", medicines("hydroxychloroquine", "prednisone"), False),  # with dose
+        ("current_medicines", UNSURE, False),
+        ("steroid_dose", {"medicine": "prednisone", "mg_per_day": 10.0}, True),
+        ("immunosuppressant_history", medicines("methotrexate"), True),
+        ("viral_infections", {"hiv": True, "none": False}, True),
+        ("viral_infections", {"hiv": False, "none": True}, False),
+        (
+            "mrna_lnp",
+            {"products": ["sinovac_coronavac"], "generic_covid": False, "none": False},
+            True,
+        ),
+        ("live_vaccine", {"products": [], "generic_covid": False, "none": True}, False),
+        ("age", 34, False),
+    ],
+)
+def test_what_decides_is_read_back(question, value, expected):
+    assert needs_read_back(question, value, LEXICON) is expected
