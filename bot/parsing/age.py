@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime
 import re
 
-from bot.parsing.dates import find_dates
-from bot.parsing.numbers import words_to_digits
+from bot.parsing.dates import MONTHS, find_dates
+from bot.parsing.numbers import looks_like_code, words_to_digits
 from bot.parsing.text import UNSURE, is_unsure, prepare
 
 MAX_AGE = 120
 # A whole number that may be an age: not part of a decimal or a date, and not followed by a unit
 # that makes it something else ("60 kg", "10 mg", "3 kids").
 _AGE_NUMBER = re.compile(
-    r"(?<![\d.,/-])\b(\d{1,3})(?!\d)(?![.,]\d)(?!\s*'?s\b)(?!\s*(?:kg|kgs|kilo|lb|lbs|pounds?|cm|m\b|mg|ml|g\b|%|mmol|"
+    r"(?<![a-z\d.,/_-])(\d{1,3})(?!\d)(?![.,]\d)(?!\s*'?s\b)(?!\s*(?:kg|kgs|kilo|lb|lbs|pounds?|cm|m\b|mg|ml|g\b|%|mmol|"
     r"months?|weeks?|days?|hours?|kids|children|times|公斤|斤|厘米|毫克|个月|周|天|次))"
 )
 
@@ -27,14 +27,16 @@ def age_on(born: datetime.date, today: datetime.date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _ages_from_dates(prepared: str, today: datetime.date) -> tuple[set[int], str, bool]:
-    """Possible ages from written dates of birth, the remaining text, and whether a date was
-    impossible (in the future or more than 120 years ago)."""
+def _ages_from_dates(
+    prepared: str, today: datetime.date
+) -> tuple[list[tuple[int, int]], str, bool]:
+    """The (youngest, oldest) ages each written date of birth allows, the remaining text, and
+    whether a date was impossible (in the future or more than 120 years ago)."""
     mentions, rest = find_dates(prepared)
-    ages: set[int] = set()
+    ages: list[tuple[int, int]] = []
     impossible = False
     for mention in mentions:
-        possible = []
+        possible: list[int] = []
         for date_range in mention.ranges:
             if date_range.earliest > today:
                 continue
@@ -44,8 +46,75 @@ def _ages_from_dates(prepared: str, today: datetime.date) -> tuple[set[int], str
                 possible.extend({oldest, youngest})
         if not possible:
             impossible = True
-        ages.update(possible)
+        else:
+            ages.append((min(possible), max(possible)))
     return ages, rest, impossible
+
+
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+# Just before a number: it is the age the patient will soon be ("almost 70", "I'll be 18").
+_SOON_BEFORE = re.compile(
+    r"(?:\b(?:almost|nearly|not quite|just under|soon|about to (?:turn|be)|i'?ll be|i will be"
+    r"|will be|will turn|turning|going to be|gonna be)|快要?|将近|马上就?要?|快到|就要"
+    r"|(?:下个?月|下周|下星期|过几天|再过\S{1,4})\s*(?:就|要|就要)?)"
+    r"\s*(?:the\s+age\s+of\s+|age\s+)?$"
+)
+# Just after a number: when the patient will be that age ("18 next month", "51 in June").
+_SOON_AFTER = re.compile(
+    r"^\s*(?:years?\s+old\s*|yrs?\s+old\s*|岁\s*)?(?:,\s*)?"
+    r"(?:next\s+(?:week|month)|later\s+this\s+(?:year|month)|soon|shortly"
+    r"|in\s+(?:\d+|a|an|a\s+few|a\s+couple\s+of|a\s+couple)\s+(?:days?|weeks?|months?)"
+    rf"|in\s+(?:{_MONTH_NAMES})\b|on\s+(?:my\s+)?birthday|下个?月|下周|下星期|马上|快了)"
+)
+_NEXT_YEAR_AFTER = re.compile(r"^\s*(?:years?\s+old\s*|岁\s*)?(?:,\s*)?(?:next\s+year|明年)")
+_NEXT_YEAR_BEFORE = re.compile(r"(?:\bnext\s+year\b|明年)[^,，;；]*$")
+# "70 this month": the birthday may or may not have passed.
+_THIS_AFTER = re.compile(r"^\s*(?:years?\s+old\s*|岁\s*)?(?:,\s*)?(?:this\s+(?:week|month|year))")
+# A clause about the illness or the past: its dates and numbers are not the patient's age now
+# ("diagnosed in 2019", "2019年确诊", "since I was 19").
+_NOT_NOW = re.compile(
+    r"diagnos|\b(?:dx|since|ago|when i was|back when|found out|started)\b"
+    r"|确诊|诊断|发病|得病|查出|患病|以前|之前|那年|时候|开始"
+)
+# A clause naming the illness: its dates are not a date of birth ("lupus in 2019").
+_ILLNESS = re.compile(r"\b(?:lupus|sle|flares?)\b|狼疮")
+# Two ages given as a range or alternatives ("34-35", "34 or 35"): which one is it?
+_ALTERNATIVES = re.compile(r"\d\s*(?:-|–|~|/|\bto\b|\bor\b|到|至|或)\s*\d")
+_BORN = re.compile(r"\b(?:born|birth|dob|b\.)|出生|生日|生于")
+_CLAUSE = re.compile(r",(?!\s*\d{4}\b)|[;!?，。；！？]|\.(?!\d)|\b(?:and|but)\b|但是|但|而且")
+
+
+def _about_now(prepared: str) -> str:
+    """The text without its clauses about the illness or the past."""
+    kept = []
+    for clause in _CLAUSE.split(prepared):
+        if _NOT_NOW.search(clause) and not _BORN.search(clause):
+            kept.append(" # ")
+        elif _ILLNESS.search(clause) and not _BORN.search(clause):
+            kept.append(find_dates(clause)[1])
+        else:
+            kept.append(clause)
+    return " , ".join(kept)
+
+
+def _number_ages(rest: str) -> list[tuple[int, int]] | None:
+    """(youngest, oldest) for each number read as an age: the age now, or the age the patient
+    will soon be ("turning 18 in January": 17); None for an impossible number."""
+    found = []
+    for match in _AGE_NUMBER.finditer(rest):
+        age = int(match[1])
+        if not 0 <= age <= MAX_AGE:
+            return None
+        before, after = rest[max(0, match.start() - 30) : match.start()], rest[match.end() :]
+        if _NEXT_YEAR_AFTER.match(after) or _NEXT_YEAR_BEFORE.search(before):
+            found.append((age - 2, age - 1))
+        elif _SOON_BEFORE.search(before) or _SOON_AFTER.match(after):
+            found.append((age - 1, age - 1))
+        elif _THIS_AFTER.match(after):
+            found.append((age - 1, age))
+        else:
+            found.append((age, age))
+    return found
 
 
 def parse_age(text: str, today: datetime.date) -> int | dict[str, int] | str | None:
@@ -53,21 +122,28 @@ def parse_age(text: str, today: datetime.date) -> int | dict[str, int] | str | N
 
     A date of birth that leaves two neighbouring ages possible (a year only, or day and month
     that may be swapped) gives that range: the engine decides whether it matters, so "born in
-    1950" needs no second question while "born in 2008" does.
+    1950" needs no second question while "born in 2008" does. An age the patient will soon be
+    counts as the age before it ("almost 70", "I'll be 18 next month", 快四十了); two ages that
+    say the same ("fifty, fifty one in June") give that age; ages that disagree, a year given
+    with the diagnosis ("diagnosed in 2019") and code-like text give None.
     """
-    prepared = words_to_digits(prepare(text))
-    ages, rest, impossible = _ages_from_dates(prepared, today)
-    numbers = {int(match[1]) for match in _AGE_NUMBER.finditer(rest)}
-    if _DIGITS_RUN_INTO_LETTERS.search(rest):
-        return None  # "6o", "3four": a typo we must not read as a smaller age
-    if impossible or not (ages or numbers) or (ages and numbers) or len(numbers) > 1:
-        if not ages and not numbers and not impossible and is_unsure(prepared):
-            return UNSURE
+    prepared = prepare(text)
+    if looks_like_code(prepared):
         return None
-    if numbers:
-        age = numbers.pop()
-        return age if 0 <= age <= MAX_AGE else None
-    youngest, oldest = min(ages), max(ages)
+    prepared = words_to_digits(prepared)
+    ages, rest, impossible = _ages_from_dates(_about_now(prepared), today)
+    if _DIGITS_RUN_INTO_LETTERS.search(rest) or _ALTERNATIVES.search(rest):
+        return None  # "6o", "3four": a typo we must not read as a smaller age; "34 or 35"
+    numbers = _number_ages(rest)
+    if numbers is None or impossible:
+        return None
+    ages.extend(numbers)
+    if not ages:
+        return UNSURE if is_unsure(prepared) else None
+    youngest = max(low for low, _ in ages)
+    oldest = min(high for _, high in ages)
+    if youngest < 0 or oldest < youngest or oldest > MAX_AGE:
+        return None
     if youngest == oldest:
         return youngest
     if oldest - youngest == 1:

@@ -55,7 +55,7 @@ _CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "
 _CHINESE_DIGITS |= {"七": 7, "八": 8, "九": 9}
 _CHINESE_NUMBER = re.compile(
     r"(?P<number>[零一二两三四五六七八九十]+)(?:点(?P<decimal>[零一二三四五六七八九]))?"
-    r"(?=[岁周年个月天星日号次片毫粒mM]|$|[^\u4e00-\u9fff])"
+    r"(?=[岁周年个月天星日号次片毫粒了mM]|$|[^\u4e00-\u9fff])"
 )
 
 
@@ -100,3 +100,21 @@ def words_to_digits(prepared: str) -> str:
     """Replace numbers written in English or Chinese words by digits; the rest is unchanged."""
     converted = _ENGLISH_NUMBER.sub(_english_value, prepared)
     return _CHINESE_NUMBER.sub(_chinese_value, converted)
+
+
+# Markup, templates and code ("<script>alert(1)</script>", "{{7*7}}", "${7*7}", "&#52;"): their
+# digits are never an answer.
+_MARKUP = re.compile(
+    r"[<>{}\[\]$`\\|^=]|&#?\w+;|/\*|\*/|;\s*--"
+    r"|\b(?:select|insert|drop|union|delete|update)\b.*\b(?:from|table|into|select|set)\b"
+)
+# Arithmetic and calls ("7*7", "6+1", "print(34)"): code-like where a bare number is expected.
+_CODE = re.compile(r"\d\s*[*×+]|[*×]\s*\d|[a-z_]\(")
+
+
+def looks_like_code(prepared: str, *, arithmetic: bool = True) -> bool:
+    """True for markup, templating or code-like text, whose numbers must not be read. With
+    `arithmetic` False, "2 x 5mg" style products and "medrol(4mg)" are allowed (doses)."""
+    if _MARKUP.search(prepared):
+        return True
+    return arithmetic and bool(_CODE.search(prepared))
