@@ -75,6 +75,13 @@ def _medicine_ids(value: Any) -> list[str]:
     return list(value.get("medicines", [])) if isinstance(value, dict) else []
 
 
+def _ever_ids(value: Any) -> list[str]:
+    """Medicines taken now or in the past (never the only planned ones)."""
+    if not isinstance(value, dict):
+        return []
+    return list(value.get("medicines", [])) + list(value.get("past", []))
+
+
 def _classes(lexicon: Lexicon, medicine_ids: list[str]) -> set[str]:
     return {lexicon.medicine(m).drug_class for m in medicine_ids}
 
@@ -260,8 +267,8 @@ def steroid_dose(ctx: RuleContext) -> Outcome:
 
 def immunosuppressant_history(ctx: RuleContext) -> Outcome:
     history = ctx.value("immunosuppressant_history")
-    drugs = _i4_drugs(ctx.lexicon, _medicine_ids(ctx.value("current_medicines")))
-    drugs |= _i4_drugs(ctx.lexicon, _medicine_ids(history))
+    drugs = _i4_drugs(ctx.lexicon, _ever_ids(ctx.value("current_medicines")))
+    drugs |= _i4_drugs(ctx.lexicon, _ever_ids(history))
     needed = ctx.params["min_drugs"]
     listed = ", ".join(sorted(drugs)) or "none"
     if len(drugs) >= needed:

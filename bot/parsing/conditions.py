@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.parsing import context
 from bot.parsing.text import UNSURE, is_negated, is_unsure, phrase_pattern, prepare
 from bot.parsing.yes_no import yes_no_signal
 
@@ -27,8 +28,12 @@ def _prepare(text: str) -> str:
 
 
 def _mentioned(prepared: str, phrases: tuple[str, ...]) -> bool:
-    """Some phrase occurs and is not negated."""
-    return any(not is_negated(prepared, start) for start, _ in _find(prepared, phrases))
+    """Some phrase occurs as the patient's own fact (now or in the past): not negated, not
+    someone else's, not only planned, not a negative test."""
+    return any(
+        context.is_present(prepared, start, end, past_counts=True)
+        for start, end in _find(prepared, phrases)
+    )
 
 
 def _negated_mention(prepared: str, phrases: tuple[str, ...]) -> bool:
@@ -358,7 +363,7 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
     mentions = []
     for virus, names in _VIRUSES.items():
         for start, end in _find(prepared, names):
-            if not is_negated(prepared, start):
+            if context.is_present(prepared, start, end, past_counts=True):
                 mentions.append((start, end, virus))
     mentions.sort()
     result: dict[str, object] = {"hiv": False, "syphilis": False}

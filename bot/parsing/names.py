@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.lexicon import Lexicon, NameMatch, fold
-from bot.parsing.text import UNSURE, has_phrase, is_negated, is_unsure, prepare
+from bot.parsing import context
+from bot.parsing.text import UNSURE, has_phrase, is_unsure, prepare
 from bot.parsing.yes_no import yes_no_signal
 
 _NONE_PHRASES = (
@@ -53,15 +54,22 @@ _SKIP_PHRASES = (
 )
 
 
-def _affirmed(lexicon: Lexicon, kind: str, text: str) -> list[str]:
-    """Ids named and not negated ("no fever" does not count), in order, once each."""
+def _by_context(lexicon: Lexicon, kind: str, text: str) -> dict[str, list[str]]:
+    """Ids named, by their context (bot.parsing.context status), in order, once each."""
     folded = fold(text)
-    ids: list[str] = []
+    found: dict[str, list[str]] = {}
     matches: list[NameMatch] = lexicon.locate(kind, text)
     for match in matches:
-        if not is_negated(folded, match.start) and match.entry_id not in ids:
+        where = context.status(folded, match.start, match.end)
+        ids = found.setdefault(where, [])
+        if match.entry_id not in ids:
             ids.append(match.entry_id)
-    return ids
+    return found
+
+
+def _affirmed(lexicon: Lexicon, kind: str, text: str) -> list[str]:
+    """Ids named as the patient's present fact ("no fever", "my mum had" do not count)."""
+    return _by_context(lexicon, kind, text).get(context.PRESENT, [])
 
 
 # Words that may stand around a plain "no" without naming anything ("no, I don't", "nope thanks").
@@ -164,15 +172,19 @@ def _says_none(prepared: str, topic_words: frozenset[str]) -> bool:
 
 
 def parse_medicines(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
-    """{"medicines": [ids], "none": False} | {"medicines": [], "none": True} | UNSURE | None."""
+    """{"medicines": [current ids], "past": [ids], "planned": [ids], "none": bool} | UNSURE |
+    None. "none" means nothing current; "medicines" are only the current ones."""
     prepared = prepare(text)
-    medicines = _affirmed(lexicon, "medicine", prepared)
-    if medicines:
-        return {"medicines": medicines, "none": False}
+    found = _by_context(lexicon, "medicine", prepared)
+    medicines = found.get(context.PRESENT, [])
+    past = [m for m in found.get(context.PAST, []) if m not in medicines]
+    planned = [m for m in found.get(context.PLANNED, []) if m not in medicines + past]
+    if medicines or past or planned:
+        return {"medicines": medicines, "past": past, "planned": planned, "none": not medicines}
     if is_unsure(prepared):
         return UNSURE
     if _says_none(prepared, _MEDICINE_WORDS):
-        return {"medicines": [], "none": True}
+        return {"medicines": [], "past": [], "planned": [], "none": True}
     return None
 
 

@@ -16,20 +16,44 @@ from bot.parsing.names import parse_medicines, parse_symptoms, parse_vaccines
         ("plaquinil + cellcep", ["hydroxychloroquine", "mycophenolate_mofetil"]),
         ("羟氯喹和他克莫司", ["hydroxychloroquine", "tacrolimus"]),
         ("no methotrexate any more, just plaquenil", ["hydroxychloroquine"]),
-        ("I used imuran and methotrexate in the past", ["azathioprine", "methotrexate"]),
         ("nothing other than plaquenil", ["hydroxychloroquine"]),
         ("我不吃泼尼松了，只吃羟氯喹", ["hydroxychloroquine"]),
     ],
 )
 def test_medicines_named(text, medicines, lexicon):
-    assert parse_medicines(text, lexicon) == {"medicines": medicines, "none": False}
+    parsed = parse_medicines(text, lexicon)
+    assert parsed["medicines"] == medicines
+    assert parsed["none"] is False
+    assert parsed["planned"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "past", "planned"),
+    [
+        (
+            "I used to take CellCept and methotrexate but stopped both",
+            [],
+            ["mycophenolate_mofetil", "methotrexate"],
+            [],
+        ),
+        ("I used imuran and methotrexate in the past", [], ["azathioprine", "methotrexate"], []),
+        ("my rheumatologist wants me to try Benlysta next month", [], [], ["belimumab"]),
+        ("Plaquenil now; I was on Imuran before", ["hydroxychloroquine"], ["azathioprine"], []),
+        ("以前吃过甲氨蝶呤，现在吃羟氯喹", ["hydroxychloroquine"], ["methotrexate"], []),
+        ("羟氯喹，医生说要加贝利尤单抗", ["hydroxychloroquine"], [], ["belimumab"]),
+    ],
+)
+def test_medicines_in_context(text, current, past, planned, lexicon):
+    parsed = parse_medicines(text, lexicon)
+    assert parsed == {"medicines": current, "past": past, "planned": planned, "none": not current}
 
 
 @pytest.mark.parametrize(
     "text", ["none", "no", "nothing", "no medicines", "I don't take any", "没有", "Nope 🙅"]
 )
 def test_no_medicines(text, lexicon):
-    assert parse_medicines(text, lexicon) == {"medicines": [], "none": True}
+    expected = {"medicines": [], "past": [], "planned": [], "none": True}
+    assert parse_medicines(text, lexicon) == expected
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,174 @@
+"""Context of a mention: is a named medicine, infection, transplant or event the patient's present
+fact, or negated, past, only planned, someone else's, or a negative test?
+
+A small ConText-style reader (after Chapman et al.'s NegEx/ConText, as in medspaCy): trigger
+phrases are data (`TRIGGERS` below), each with a status and a direction (before or after the
+mention); a trigger's scope ends at a clause break (commas, "but", "except", "although",
+"however", "apart from", 但是/但/不过/除了, ，。；). medspaCy's ConText was considered: it has no
+Chinese triggers and would add spaCy to the action server, while the parsers here work on a
+prepared string with character spans; this module covers English and Chinese in the same way.
+
+Pure functions; never raise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.parsing.text import is_negated, phrase_pattern, words
+
+PRESENT = "present"
+NEGATED = "negated"
+PAST = "past"
+PLANNED = "planned"
+OTHER_PERSON = "other_person"
+NEGATIVE_TEST = "negative_test"
+
+_RELATIVES = (
+    "mum", "mom", "mother", "dad", "father", "sister", "brother", "husband", "wife", "friend",
+    "son", "daughter", "aunt", "uncle", "grandmother", "grandfather", "grandma", "grandpa",
+    "cousin", "partner", "family",
+)  # fmt: skip
+
+# status -> (phrases before the mention, phrases after it, in the same clause)
+TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    PAST: (
+        (
+            "used to",
+            "was on",
+            "were on",
+            "previously",
+            "in the past",
+            "came off",
+            "stopped",
+            "no longer",
+            "was taking",
+            "used to take",
+            "had been on",
+            "以前",
+            "之前吃过",
+            "之前用过",
+            "过去",
+            "曾经吃",
+            "停了",
+        ),
+        (
+            "stopped",
+            "in the past",
+            "no longer",
+            "came off",
+            "not anymore",
+            "any more",
+            "anymore",
+            "停了",
+            "停药",
+            "已经停",
+            "以前",
+        ),
+    ),
+    PLANNED: (
+        (
+            "wants me to start",
+            "wants me to try",
+            "want me to start",
+            "want me to try",
+            "going to start",
+            "going to try",
+            "might start",
+            "may start",
+            "will start",
+            "plan to start",
+            "planning to start",
+            "thinking of starting",
+            "suggested",
+            "医生说要加",
+            "要加",
+            "准备",
+            "打算",
+        ),
+        ("next month", "next week", "next year", "soon", "还没开始", "还没吃", "还没用"),
+    ),
+    OTHER_PERSON: (
+        (
+            *(f"my {who}" for who in _RELATIVES),
+            *("我妈", "我爸", "家人", "妈妈", "爸爸", "我姐", "我哥", "我弟", "我妹", "我老公"),
+        ),
+        (),
+    ),
+    NEGATIVE_TEST: (
+        ("tested negative for", "negative for", "阴性"),
+        ("negative", "阴性", "came back clear", "was clear"),
+    ),
+}
+_POSITIVE_TEST = ("positive", "阳性")
+# A clause that only gives a result ("tested for HIV, negative", "查过HIV，是阴性").
+_RESULT_FILLERS = frozenset(
+    {"negative", "it", "was", "is", "came", "back", "the", "result", "all", "clear", "阴性"}
+    | {"是阴性", "结果阴性", "都是阴性", "结果是阴性"}
+)
+
+CLAUSE_BREAK = re.compile(
+    r"[,.;:!?()，。；：！？、]|\b(?:but|except|although|though|however|whereas)\b"
+    r"|\b(?:apart|other) (?:from|than)\b|但是|但|不过|除了"
+)
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the clauses of a text."""
+    spans, start = [], 0
+    for match in CLAUSE_BREAK.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()] or [(0, len(text))]
+
+
+def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around the span [start, end)."""
+    for clause_start, clause_end in clauses(text):
+        if clause_start <= start < clause_end or clause_start < end <= clause_end:
+            return clause_start, clause_end
+    return 0, len(text)
+
+
+def _has(text: str, phrases: tuple[str, ...]) -> bool:
+    return any(phrase_pattern(phrase).search(text) for phrase in phrases)
+
+
+def _next_clause(text: str, end: int) -> str:
+    """The short clause right after a mention ("tested for HIV, negative")."""
+    after = text[end:]
+    parts = CLAUSE_BREAK.split(after)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def status(text: str, start: int, end: int) -> str:
+    """The context of the mention text[start:end] (a prepared text): PRESENT, NEGATED, PAST,
+    PLANNED, OTHER_PERSON or NEGATIVE_TEST."""
+    try:
+        if is_negated(text, start):
+            return NEGATED
+        clause_start, clause_end = clause_of(text, start, end)
+        before = text[clause_start:start]
+        after = text[end:clause_end]
+        if _has(before, TRIGGERS[OTHER_PERSON][0]):
+            return OTHER_PERSON
+        neg_before, neg_after = TRIGGERS[NEGATIVE_TEST]
+        if not _has(after, _POSITIVE_TEST) and (_has(before, neg_before) or _has(after, neg_after)):
+            return NEGATIVE_TEST
+        following = _next_clause(text, end)
+        if _has(following, neg_after) and set(words(following)) <= _RESULT_FILLERS:
+            return NEGATIVE_TEST
+        for kind in (PLANNED, PAST):
+            pre, post = TRIGGERS[kind]
+            if _has(before, pre) or _has(after, post):
+                return kind
+        return PRESENT
+    except Exception:  # a parser never raises: unknown context reads as present
+        return PRESENT
+
+
+def is_present(text: str, start: int, end: int, *, past_counts: bool = False) -> bool:
+    """The mention is the patient's own fact now (or ever, with past_counts)."""
+    found = status(text, start, end)
+    return found == PRESENT or (past_counts and found == PAST)
