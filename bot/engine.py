@@ -90,9 +90,20 @@ def read_answer(
 ) -> Answer | None:
     """Parse the patient's words for a question; None when they could not be read.
 
-    `answers` are the answers so far, for words that lean on them ("since I was 19")."""
+    `answers` are the answers so far (question id -> Answer), for words that lean on them:
+    the patient's age in whole years, from the answer to the age question, dates "since I was
+    19". An age known only as two possible years (a year of birth) is not used."""
     question = trial.question(question_id)
-    value = parse_answer(question.answer, text, today=today, lexicon=trial.lexicon)
+    age_years = None
+    for asked in trial.questions:
+        known = (answers or {}).get(asked.id) if asked.answer == "age" else None
+        age = getattr(known, "value", None)
+        if type(age) is int and 0 <= age <= 120:
+            age_years = age
+            break
+    value = parse_answer(
+        question.answer, text, today=today, lexicon=trial.lexicon, age_years=age_years
+    )
     return None if value is None else Answer(text=text, value=value)
 
 

@@ -53,8 +53,18 @@ PARSERS: dict[str, Parser] = {
 ANSWER_KINDS: frozenset[str] = frozenset(PARSERS)
 
 
-def parse_answer(kind: str, text: str, *, today: datetime.date, lexicon: Lexicon) -> object | None:
+def parse_answer(
+    kind: str,
+    text: str,
+    *,
+    today: datetime.date,
+    lexicon: Lexicon,
+    age_years: int | None = None,
+) -> object | None:
     """Read the patient's words for an answer of `kind`; None when they cannot be read.
+
+    `age_years`, the patient's age now when known, is given to the "when" parser only, which
+    dates an age the patient was with it ("since I was 19"); the other kinds ignore it.
 
     Raises ValueError only for an unknown kind (a broken trial definition). A parser fault is
     logged (without the patient's words) and treated as unreadable, so the bot asks again
@@ -65,6 +75,8 @@ def parse_answer(kind: str, text: str, *, today: datetime.date, lexicon: Lexicon
     if not isinstance(text, str):
         return None
     try:
+        if kind == "when" and age_years is not None:
+            return parse_when(text, today, age_years=age_years)
         return parser(text, today, lexicon)
     except Exception as error:
         # The exception's message may quote the patient's words: log only its type and place.

@@ -12,8 +12,15 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
-from bot.parsing.dates import DateRange, YearlessDate, find_dates, find_yearless_dates, month_range
-from bot.parsing.numbers import words_to_digits
+from bot.parsing.dates import (
+    MONTHS,
+    DateRange,
+    YearlessDate,
+    find_dates,
+    find_yearless_dates,
+    month_range,
+)
+from bot.parsing.numbers import looks_like_code, words_to_digits
 from bot.parsing.text import UNSURE, is_unsure, prepare
 
 # How far back "more than N years ago" can reach: a lifetime.
@@ -41,7 +48,12 @@ _CHINESE_UNITS |= {"个星期": "weeks", "天": "days"}
 _LIMITS = {"years": 120, "months": 1440, "weeks": 6300, "days": 44000}
 _OVER = r"(?P<over>more than|over|at least|longer than|upwards of)"
 _UNDER = r"(?P<under>less than|under|within|not even|almost|nearly|in the last|in the past)"
-_AMOUNT = r"(?P<amount>\d+(?:\.\d+)?|an?|one|a couple of|couple of|a couple)"
+_AMOUNT = (
+    r"(?P<amount>\d+(?:\.\d+)?|an?|one|a couple of|couple of|a couple"
+    r"|(?P<few>a few|few|several|a number of))"
+)
+# "a few years", "several months": how many that can be (the answer is the range they span).
+_FEW = {"a few": (2, 5), "few": (2, 5), "several": (3, 9), "a number of": (3, 9)}
 _UNIT = "(?P<unit>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"
 _DURATION = re.compile(
     rf"(?:\b(?:{_OVER}|{_UNDER})\s+)?\b{_AMOUNT}\s*{_UNIT}\b"
@@ -159,8 +171,16 @@ def _calendar_phrases(reader: _Reader) -> None:
 
 def _durations(reader: _Reader) -> None:
     def english(match: re.Match[str]) -> None:
+        unit = _UNITS[match["unit"]]
+        if match["few"]:
+            if match["over"] or match["under"] or match["half"]:
+                reader.unreadable = True
+                return
+            fewest, most = _FEW[match["few"]]
+            reader.add(_shift(reader.today, unit, most), _shift(reader.today, unit, fewest))
+            return
         amount = _amount_value(match["amount"]) + (0.5 if match["half"] else 0)
-        reader.add_shift(_UNITS[match["unit"]], amount, bool(match["over"]), bool(match["under"]))
+        reader.add_shift(unit, amount, bool(match["over"]), bool(match["under"]))
 
     def chinese(match: re.Match[str]) -> None:
         amount = float(match["amount"]) + (0.5 if match["half"] else 0)
@@ -172,16 +192,204 @@ def _durations(reader: _Reader) -> None:
     reader.read(_CHINESE_DURATION, chinese)
 
 
+_MONTH = "(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_PART_WORDS = {
+    "early": "early",
+    "beginning of": "early",
+    "start of": "early",
+    "the beginning of": "early",
+    "the start of": "early",
+    "mid": "mid",
+    "middle of": "mid",
+    "the middle of": "mid",
+    "late": "late",
+    "end of": "late",
+    "the end of": "late",
+}
+_PART_EN = "(?P<part>" + "|".join(sorted(_PART_WORDS, key=len, reverse=True)) + ")"
+_PART_CJK = {"初": "early", "上旬": "early", "中": "mid", "中旬": "mid", "底": "late"}
+_PART_CJK |= {"末": "late", "下旬": "late", "年初": "early", "年中": "mid", "年底": "late"}
+_PART_CJK |= {"年末": "late"}
+_PART_CJK_ALTERNATIVES = "|".join(sorted(_PART_CJK, key=len, reverse=True))
+_YEARS_BACK_CJK = {"今年": 0, "去年": 1, "前年": 2, "大前年": 3}
+_YEARS_BACK_EN = {"this year": 0, "last year": 1, "the year before last": 2}
+_YEAR_NAME_CJK = "(?P<named>大前年|前年|去年|今年)"
+_YEAR_NAME_EN = "(?P<named>the year before last|last year|this year)"
+# Part of a month, or of a year ("early September", "late 2019", "3月初", "2019年底").
+_PART_OF_MONTH = re.compile(
+    rf"\b{_PART_EN}\s*-?\s*{_MONTH}(?![a-z])(?:,?\s+(?:of\s+)?(?:(?P<year>\d{{4}})\b"
+    rf"|{_YEAR_NAME_EN}))?"
+)
+_PART_OF_YEAR = re.compile(rf"\b{_PART_EN}\s*-?\s*(?:(?P<year>\d{{4}})\b|{_YEAR_NAME_EN})")
+# A month of a named year ("去年3月", "March last year", "last year in March").
+_MONTH_OF_NAMED_YEAR = re.compile(
+    rf"{_YEAR_NAME_CJK}\s*(?P<month>\d{{1,2}})\s*月(?:\s*(?P<day>\d{{1,2}})\s*[日号])?"
+    rf"(?P<part>{_PART_CJK_ALTERNATIVES})?"
+)
+_MONTH_NAMED_YEAR_EN = re.compile(
+    rf"\b{_MONTH}(?![a-z]),?\s+(?:of\s+)?{_YEAR_NAME_EN}\b"
+    rf"|\b{_YEAR_NAME_EN.replace('named', 'named2')},?\s+in\s+{_MONTH.replace('month', 'month2')}"
+    r"(?![a-z])"
+)
+_PART_OF_NAMED_YEAR_CJK = re.compile(rf"{_YEAR_NAME_CJK}\s*(?P<part>{_PART_CJK_ALTERNATIVES})")
+_NAMED_YEAR_ALONE = re.compile(r"大前年|前年|\bthe year before last\b")
+_CJK_PART_OF_MONTH = re.compile(
+    rf"(?:(?P<year>\d{{4}})\s*年\s*)?(?P<month>\d{{1,2}})\s*月\s*(?P<part>{_PART_CJK_ALTERNATIVES})"
+)
+_CJK_PART_OF_YEAR = re.compile(r"(?P<year>\d{4})\s*(?P<part>年初|年中|年底|年末)")
+
+
+def _month_part(date_range: DateRange, part: str | None) -> DateRange:
+    """Days 1-10, 11-20 or 21-end of a month's range (the whole range without a part)."""
+    first, last = date_range.earliest, date_range.latest
+    if part == "early":
+        return DateRange(first, min(last, first.replace(day=10)))
+    if part == "mid":
+        return DateRange(first.replace(day=11), min(last, first.replace(day=20)))
+    if part == "late":
+        return DateRange(first.replace(day=21), last)
+    return date_range
+
+
+def _year_part(year: int, part: str) -> DateRange:
+    """January-April, May-August or September-December of a year."""
+    months = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}[part]
+    first, last = month_range(year, months[0]), month_range(year, months[1])
+    return DateRange(first.earliest, last.latest)  # type: ignore[union-attr]
+
+
+def _add_range(reader: _Reader, date_range: DateRange | None) -> None:
+    if date_range is None or date_range.earliest > reader.today:
+        reader.unreadable = True
+    else:
+        reader.add(date_range.earliest, date_range.latest)
+
+
+def _named_year(reader: _Reader, written: str) -> int:
+    back = _YEARS_BACK_CJK.get(written, _YEARS_BACK_EN.get(written, 0))
+    return reader.today.year - back
+
+
+def _parts_and_named_years(reader: _Reader) -> None:
+    """Parts of months and years, and months of a named year ("early September", "late 2019",
+    "去年三月", "前年", "March last year")."""
+    today = reader.today
+
+    def month_of(year: int | None, month: int, part: str | None, day: int | None = None) -> None:
+        if not 1 <= month <= 12:
+            reader.unreadable = True
+            return
+        years = [year] if year is not None else [today.year, today.year - 1]
+        for candidate in years:
+            found = month_range(candidate, month)
+            if found is None:
+                break
+            if day is not None:
+                try:
+                    found = DateRange(*(datetime.date(candidate, month, day),) * 2)
+                except ValueError:
+                    break
+            found = _month_part(found, part)
+            if found.earliest <= today:
+                _add_range(reader, found)
+                return
+        reader.unreadable = True
+
+    def part_of_month(m: re.Match[str]) -> None:
+        year = int(m["year"]) if m["year"] else None
+        if m["named"]:
+            year = _named_year(reader, m["named"])
+        month_of(year, MONTHS[m["month"]], _PART_WORDS[m["part"]])
+
+    def part_of_year(m: re.Match[str]) -> None:
+        year = int(m["year"]) if m["year"] else _named_year(reader, m["named"])
+        _add_range(reader, _year_part(year, _PART_WORDS[m["part"]]))
+
+    def month_of_named_year(m: re.Match[str]) -> None:
+        day = int(m["day"]) if m["day"] else None
+        part = _PART_CJK[m["part"]] if m["part"] else None
+        month_of(_named_year(reader, m["named"]), int(m["month"]), part, day)
+
+    def month_named_year_en(m: re.Match[str]) -> None:
+        named, month = m["named"] or m["named2"], m["month"] or m["month2"]
+        month_of(_named_year(reader, named), MONTHS[month], None)
+
+    def part_of_named_year(m: re.Match[str]) -> None:
+        _add_range(reader, _year_part(_named_year(reader, m["named"]), _PART_CJK[m["part"]]))
+
+    def named_year_alone(m: re.Match[str]) -> None:
+        year = _named_year(reader, m.group().strip())
+        _add_range(reader, DateRange(datetime.date(year, 1, 1), datetime.date(year, 12, 31)))
+
+    def cjk_part_of_month(m: re.Match[str]) -> None:
+        year = int(m["year"]) if m["year"] else None
+        month_of(year, int(m["month"]), _PART_CJK[m["part"]])
+
+    def cjk_part_of_year(m: re.Match[str]) -> None:
+        _add_range(reader, _year_part(int(m["year"]), _PART_CJK[m["part"]]))
+
+    reader.read(_PART_OF_MONTH, part_of_month)
+    reader.read(_PART_OF_YEAR, part_of_year)
+    reader.read(_MONTH_OF_NAMED_YEAR, month_of_named_year)
+    reader.read(_MONTH_NAMED_YEAR_EN, month_named_year_en)
+    reader.read(_PART_OF_NAMED_YEAR_CJK, part_of_named_year)
+    reader.read(_CJK_PART_OF_MONTH, cjk_part_of_month)
+    reader.read(_CJK_PART_OF_YEAR, cjk_part_of_year)
+    reader.read(_NAMED_YEAR_ALONE, named_year_alone)
+
+
+# An age the patient was ("since I was 19", "at 25", "从19岁开始"): a date only with the age now.
+_YEARS_OLD = r"(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?|\s*yo\b)?"
+_AT_AGE = re.compile(
+    rf"\b(?:(?:ever\s+)?since|from|when|after|before)\s+i\s+was\s+(?:about\s+|around\s+)?"
+    rf"(?P<age>\d{{1,3}}){_YEARS_OLD}(?![\d.])"
+    rf"|\b(?:(?:ever\s+)?since|from|at|after)\s+(?:the\s+)?age\s+(?:of\s+)?(?P<age2>\d{{1,3}})"
+    rf"(?![\d.])|\baged?\s+(?P<age3>\d{{1,3}})(?![\d.:])"
+    rf"|\bat\s+(?P<age4>\d{{1,3}}){_YEARS_OLD}(?![\d.:])(?!\s*(?:am|pm|o'?clock|h\b|mg))"
+    r"|(?:从|自从|自|在)?\s*(?P<age5>\d{1,3})\s*岁"
+    r"(?:起|开始|时候|时|的时候|那年|以来|左右)?"
+)
+
+
+def _ages_then(reader: _Reader, age_years: int | None) -> None:
+    """The time the patient was a stated age, from their age now: being 19 spans two years of
+    calendar when the birthday is unknown."""
+
+    def at_age(m: re.Match[str]) -> None:
+        then = int(next(group for group in m.group("age", "age2", "age3", "age4", "age5") if group))
+        if age_years is None or then > age_years:
+            reader.unreadable = True
+            return
+        today = reader.today
+        earliest = today - relativedelta(years=age_years - then + 1) + datetime.timedelta(days=1)
+        latest = today - relativedelta(years=age_years - then - 1) - datetime.timedelta(days=1)
+        reader.add(earliest, min(latest, today))
+
+    reader.read(_AT_AGE, at_age)
+
+
 def _common_range(ranges: list[DateRange]) -> DateRange | None:
     earliest = max(r.earliest for r in ranges)
     latest = min(r.latest for r in ranges)
     return DateRange(earliest, latest) if earliest <= latest else None
 
 
-def parse_when(text: str, today: datetime.date) -> dict[str, str] | str | None:
-    """{"earliest": ISO, "latest": ISO} with earliest <= latest <= today | UNSURE | None."""
-    prepared = words_to_digits(prepare(text))
+def parse_when(
+    text: str, today: datetime.date, *, age_years: int | None = None
+) -> dict[str, str] | str | None:
+    """{"earliest": ISO, "latest": ISO} with earliest <= latest <= today | UNSURE | None.
+
+    `age_years`, the patient's age now when known, dates an age they were ("since I was 19");
+    without it such an answer is unreadable."""
+    prepared = prepare(text)
+    if looks_like_code(prepared, arithmetic=False):
+        return None
+    prepared = words_to_digits(prepared)
+    if isinstance(age_years, bool) or not isinstance(age_years, int):
+        age_years = None
     reader = _Reader(prepared, today)
+    _ages_then(reader, age_years)
+    _parts_and_named_years(reader)
     mentions, reader.rest = find_dates(reader.rest)
     for mention in mentions:
         possible = [r for r in mention.ranges if r.earliest <= today]
