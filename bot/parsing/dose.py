@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.lexicon import Lexicon
-from bot.parsing.numbers import words_to_digits
+from bot.parsing.numbers import looks_like_code, words_to_digits
 from bot.parsing.text import UNSURE, has_phrase, is_unsure, phrase_pattern, prepare
 from bot.parsing.yes_no import yes_no_signal
 
@@ -85,6 +85,10 @@ _FREQUENCIES = {
     "每日3次": 3,
     "每天3次": 3,
     "一天3次": 3,
+    "1天2次": 2,
+    "1日2次": 2,
+    "1天3次": 3,
+    "1日3次": 3,
     "隔日": 0.5,
     "隔天": 0.5,
 }
@@ -182,9 +186,89 @@ def _steroid_part(prepared: str, lexicon: Lexicon) -> tuple[str | None, str | No
     return steroid, " ".join(clauses)
 
 
+_N = r"(\d+(?:\.\d+)?)"
+# "half a tablet of 5 mg" / "半片5mg": half the strength.
+_HALF_TABLET = re.compile(
+    rf"\bhalf\s+(?:of\s+)?(?:a|one)?\s*{_TABLET}\s+of\s+(?:the\s+)?{_N}\s*{_MG}"
+    rf"|半{_TABLET}\s*(?:的)?\s*{_N}\s*{_MG}"
+)
+# A strength and a count of tablets: "4 mg, two tablets", "每日1片 5mg" -> the mg they make.
+_STRENGTH_THEN_COUNT = re.compile(
+    rf"(?<![\d.]){_N}\s*{_MG}(?:\s*{_TABLET})?\s*[,，]?\s*(?:take\s+|x\s*)?(\d+)\s*{_TABLET}"
+)
+_COUNT_THEN_STRENGTH = re.compile(
+    rf"(?<![\d.])(\d+)\s*{_TABLET}\s*[,，]?\s*(?:of\s+)?(?:the\s+)?{_N}\s*{_MG}(?!\s*{_TABLET})"
+)
+# Durations are not frequencies ("started a week ago", "for 2 weeks").
+_DURATION = re.compile(
+    r"\b(?:a|an|one|\d+|a few|few|a couple of)\s+(?:days?|weeks?|months?|years?)"
+    r"\s+(?:ago|back|now)\b|\b(?:for|since|over)\s+(?:a|an|one|\d+|the\s+past|the\s+last)"
+    r"\s+(?:days?|weeks?|months?|years?)\b"
+)
+_VARIES = (
+    "it varies",
+    "varies",
+    "it depends",
+    "depends",
+    "not fixed",
+    "no fixed dose",
+    "not on a fixed dose",
+    "changes",
+    "it changes",
+    "不固定",
+    "看情况",
+    "不一定",
+)
+# Words marking a steroid as taken in the past, before or after its name.
+_PAST = re.compile(
+    r"\b(?:stopped|quit|no longer|used to|came off|come off|weaned off|tapered off|off|was on"
+    r"|previously|before|formerly|in the past|discontinued)\b|停了|停药|停掉|以前|之前|曾经|不吃了"
+)
+
+
+def _rewrite_tablets(prepared: str) -> str:
+    def half(m: re.Match[str]) -> str:
+        return f" {float(m[1] or m[2]) / 2:g} mg "
+
+    def strength_count(m: re.Match[str]) -> str:
+        return f" {float(m[1]) * int(m[2]):g} mg "
+
+    def count_strength(m: re.Match[str]) -> str:
+        return f" {int(m[1]) * float(m[2]):g} mg "
+
+    prepared = _HALF_TABLET.sub(half, prepared)
+    prepared = _STRENGTH_THEN_COUNT.sub(strength_count, prepared)
+    return _COUNT_THEN_STRENGTH.sub(count_strength, prepared)
+
+
+def _drop_past_steroids(prepared: str, lexicon: Lexicon) -> str:
+    """The text without the clauses about a steroid taken in the past ("stopped prednisone")."""
+    kept = []
+    for clause in re.split(r"[,;，；。.](?!\d)|\bbut\b|\bnow\b|但是|现在", prepared):
+        steroids = [m for m in lexicon.find_medicines(clause) if _is_steroid(lexicon, m)]
+        if steroids and _PAST.search(clause):
+            continue
+        kept.append(clause)
+    return " , ".join(kept)
+
+
 def parse_steroid_dose(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
-    """{"medicine": steroid id | None, "mg_per_day": float} | "none" | UNSURE | None."""
+    """{"medicine": steroid id | None, "mg_per_day": float} | "none" | UNSURE | None.
+
+    Two different current steroids give their sum in prednisone-equivalent mg with
+    "medicine": "prednisone" and "parts" (each steroid's own dose) for the read-back."""
     prepared = prepare(text)
+    if looks_like_code(prepared, arithmetic=False):
+        return None
+    if has_phrase(prepared, _VARIES):
+        return UNSURE
+    current = _drop_past_steroids(prepared, lexicon)
+    if current != prepared and not re.search(r"\d", words_to_digits(current)):
+        return "none" if not is_unsure(prepared) else UNSURE
+    prepared = _DURATION.sub(" # ", _rewrite_tablets(words_to_digits(current)))
+    several = _several_steroids(prepared, lexicon)
+    if several is not False:
+        return several
     steroid, about_steroid = _steroid_part(prepared, lexicon)
     if about_steroid is None or _FRACTION_WORDS.search(words_to_digits(prepared)):
         return None
@@ -205,3 +289,34 @@ def parse_steroid_dose(text: str, lexicon: Lexicon) -> dict[str, object] | str |
     if mg_per_day > MAX_MG:
         return None
     return {"medicine": steroid, "mg_per_day": mg_per_day}
+
+
+def _several_steroids(prepared: str, lexicon: Lexicon) -> dict[str, object] | bool | None:
+    """Two or more different steroids now: their doses, each read in its own clause, summed
+    as prednisone-equivalent; False when fewer than two steroids are named."""
+    steroids = list(
+        dict.fromkeys(m for m in lexicon.find_medicines(prepared) if _is_steroid(lexicon, m))
+    )
+    if len(steroids) < 2:
+        return False
+    parts = []
+    for clause in _CLAUSE_BREAK.split(prepared):
+        named = [m for m in lexicon.find_medicines(clause) if _is_steroid(lexicon, m)]
+        if len(named) != 1:
+            continue
+        dose = parse_steroid_dose(clause, lexicon)
+        if not isinstance(dose, dict):
+            return None
+        parts.append({"medicine": named[0], "mg_per_day": dose["mg_per_day"]})
+    if sorted(p["medicine"] for p in parts) != sorted(steroids):
+        return None
+    total = 0.0
+    for part in parts:
+        converted = lexicon.prednisone_mg(part["medicine"], part["mg_per_day"])
+        if converted is None:
+            return None
+        total += converted
+    total = round(total, 4)
+    if not 0 < total <= MAX_MG:
+        return None
+    return {"medicine": "prednisone", "mg_per_day": total, "parts": parts}
