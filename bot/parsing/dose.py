@@ -221,8 +221,8 @@ _VARIES = (
 )
 # Words marking a steroid as taken in the past, before or after its name.
 _PAST = re.compile(
-    r"\b(?:stopped|quit|no longer|used to|came off|come off|weaned off|tapered off|off|was on"
-    r"|previously|before|formerly|in the past|discontinued)\b|停了|停药|停掉|以前|之前|曾经|不吃了"
+    r"\b(?:stopped|quit|no longer|used to|came off|come off|weaned off|tapered off|was on"
+    r"|previously|formerly|in the past|discontinued)\b|停了|停药|停掉|以前|之前|曾经|不吃了"
 )
 
 

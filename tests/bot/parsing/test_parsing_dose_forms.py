@@ -75,3 +75,16 @@ def test_tablets_times_strength(strength, count, words):
 def test_when_it_started_is_not_a_frequency(milligrams, started):
     result = parse_steroid_dose(f"{milligrams} mg daily, started {started}", LEXICON)
     assert result == {"medicine": None, "mg_per_day": float(milligrams)}
+
+
+@pytest.mark.parametrize(
+    ("text", "mg_per_day"),
+    [("prednisone 10 mg before breakfast", 10.0), ("prednisone 10mg, I stopped medrol", 10.0)],
+)
+def test_only_a_past_steroid_is_dropped(text, mg_per_day):
+    assert parse_steroid_dose(text, LEXICON) == {"medicine": "prednisone", "mg_per_day": mg_per_day}
+
+
+@pytest.mark.parametrize("text", ["no longer on prednisone", "stopped prednisone 2 weeks ago"])
+def test_only_a_stopped_steroid_is_none(text):
+    assert parse_steroid_dose(text, LEXICON) == "none"
