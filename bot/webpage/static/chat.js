@@ -18,6 +18,9 @@
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-input");
   var finishButton = document.getElementById("finish-chat");
+  var progress = document.getElementById("chat-progress");
+  var progressBar = document.getElementById("chat-progress-bar");
+  var progressLabel = document.getElementById("chat-progress-label");
   var state = loadState();
   var socket = null;
 
@@ -118,12 +121,31 @@
     return true;
   }
 
+  // Every question the assistant asks comes with {question, position, total}: a real progress bar.
+  function showProgress(position, total) {
+    if (!progress || !(total > 0)) {
+      return;
+    }
+    progress.hidden = false;
+    progressBar.max = total;
+    progressBar.value = Math.min(position, total);
+    progressLabel.textContent = "Question " + position + " of about " + total;
+  }
+
   function onBotMessage(data) {
     if (!data) {
       return;
     }
     if (data.conversation_ended === true) {
       endConversation();
+      return;
+    }
+    if (typeof data.question === "string" || typeof data.outcome === "string") {
+      if (typeof data.position === "number" && typeof data.total === "number") {
+        state.progress = { position: data.position, total: data.total };
+        saveState();
+        showProgress(data.position, data.total);
+      }
       return;
     }
     var replies = (data.quick_replies || data.buttons || []).map(function (reply) {
@@ -144,6 +166,9 @@
 
   function start() {
     state.messages.forEach(render);
+    if (state.progress) {
+      showProgress(state.progress.position, state.progress.total);
+    }
     if (!window.io || !config.socketUrl) {
       setStatus("The chat could not start. Please check your connection and reload the page.");
       return;
