@@ -74,6 +74,8 @@ _DRUG_INDUCED = (
     "药物诱导",
     "药物引起",
 )
+_STRICTLY_SYSTEMIC = ("sle", "systemic", "系统性")
+_ONLY_WORDS = ("only", "just", "skin only", "only skin", "只有", "只是", "仅")
 _SYSTEMIC = ("sle", "systemic", "systemic lupus", "lupus", "lupus nephritis", "系统性", "狼疮")
 
 
@@ -83,7 +85,11 @@ def parse_diagnosis(text: str) -> str | None:
     if _mentioned(prepared, _DRUG_INDUCED):
         return "drug_induced"
     if _mentioned(prepared, _SKIN_ONLY):
-        return "skin_only"
+        # "SLE with a discoid rash" is systemic lupus; only "skin only", "just discoid" is not.
+        names_systemic = _mentioned(prepared, _STRICTLY_SYSTEMIC)
+        if not names_systemic or _mentioned(prepared, _ONLY_WORDS):
+            return "skin_only"
+        return "yes"
     signal = yes_no_signal(prepared)
     if signal is not None:
         return signal
@@ -99,15 +105,11 @@ _NOT_APPLICABLE = (
     "does not apply",
     "doesnt apply",
     "not applicable",
-    "n a",
-    "na",
     "im a man",
     "i am a man",
     "im a guy",
     "i am male",
     "im male",
-    "male",
-    "man",
     "menopause",
     "menopausal",
     "postmenopausal",
@@ -138,6 +140,8 @@ _CANNOT_CONCEIVE = ("cant get pregnant", "cannot get pregnant", "infertile", "st
 _CANNOT_CONCEIVE += ("sterilized", "tubes tied", "vasectomy", "不能生育", "结扎")
 _WILLING = ("willing", "i will", "i would", "happy to", "already use", "already do", "on the pill")
 _WILLING += ("iud", "condoms", "愿意", "可以", "会的")
+_DONT_MIND = ("wouldnt mind", "would not mind", "dont mind", "do not mind", "fine with that")
+_DONT_MIND += ("fine with it", "ok with that", "okay with that", "不介意", "没问题")
 _UNWILLING = ("not willing", "unwilling", "wont", "will not", "would not", "wouldnt", "refuse")
 _UNWILLING += ("not going to", "不愿意")
 _UNWILLING += ("不会", "不想")
@@ -148,11 +152,42 @@ _HOPING_TO_BE += ("planning a pregnancy", "planning to get pregnant", "hope to g
 _HOPING_TO_BE += ("备孕",)
 
 
+# A whole answer that only says "does not apply" ("n/a", "man"): never a word inside a sentence.
+_NOT_APPLICABLE_ALONE = frozenset({"na", "n a", "n/a", "man", "male", "a man", "男", "男的"})
+# "pregnant: no", "breastfeeding? yes": a label answered in place.
+_LABELLED = re.compile(
+    r"(pregnant|pregnancy|breastfeeding|breast feeding|nursing|怀孕|哺乳)\s*[:?：？\-]*\s*"
+    r"(yes|no|n ?/ ?a|na|not applicable|是|否|没有|有)(?![^\W_])"
+)
+# Nursing as a job is not breastfeeding ("no, I work in nursing").
+_NURSING_JOB = re.compile(
+    r"\b(?:work|working|job|career|study|studying|degree|student|trained)\b[\w ]{0,12}\bnurs\w*"
+    r"|\bnursing (?:home|student|school|job|degree|assistant)\b|\bnurse\b"
+)
+
+
+def _labelled_answers(prepared: str) -> set[str]:
+    answers = set()
+    for match in _LABELLED.finditer(prepared):
+        said = match.group(2)
+        answers.add(
+            "yes" if said in ("yes", "是", "有") else "no" if said in ("no", "否", "没有") else "na"
+        )
+    return answers
+
+
 def parse_pregnancy(text: str) -> str | None:
     """ "yes" | "no" | "not_applicable" | UNSURE | None."""
-    prepared = _prepare(text)
+    prepared = _NURSING_JOB.sub(" ", _prepare(text))
     if is_unsure(prepared):
         return UNSURE
+    labelled = _labelled_answers(prepared)
+    if "yes" in labelled:
+        return "yes"
+    if labelled == {"no"} or labelled == {"no", "na"}:
+        return "no"
+    if labelled == {"na"} or prepared.strip(" .!?") in _NOT_APPLICABLE_ALONE:
+        return "not_applicable"
     if _mentioned(prepared, _NOT_APPLICABLE):
         return "not_applicable"
     if _mentioned(prepared, _HOPING_TO_BE):
@@ -169,8 +204,11 @@ def parse_contraception(text: str) -> str | None:
     prepared = _prepare(text)
     if is_unsure(prepared):
         return UNSURE
-    if _mentioned(prepared, _NOT_APPLICABLE) or _mentioned(prepared, _CANNOT_CONCEIVE):
+    alone = prepared.strip(" .!?") in _NOT_APPLICABLE_ALONE
+    if alone or _mentioned(prepared, _NOT_APPLICABLE) or _mentioned(prepared, _CANNOT_CONCEIVE):
         return "not_applicable"
+    if _mentioned(prepared, _DONT_MIND):
+        return "yes"
     if _mentioned(prepared, _UNWILLING):
         return "no"
     if _mentioned(prepared, _WILLING):
@@ -251,6 +289,11 @@ _ASTHMA_OR_SEVERE = (
     "严重过敏",
     "肾上腺素",
 )
+# "a severe peanut allergy", "serious allergic reaction to penicillin", "对青霉素严重过敏"
+_SEVERE_ALLERGY = re.compile(
+    r"\b(?:severe|serious|bad|life threatening|strong)\b(?: [^\W\d_]+){0,2} allerg\w*"
+    r"|严重[\u4e00-\u9fff]{0,4}过敏"
+)
 _HAY_FEVER = (
     "hay fever",
     "hayfever",
@@ -272,6 +315,9 @@ def parse_asthma_allergy(text: str) -> str | None:
     prepared = _prepare(text)
     if _mentioned(prepared, _ASTHMA_OR_SEVERE):
         return "yes"
+    for match in _SEVERE_ALLERGY.finditer(prepared):
+        if context.is_present(prepared, match.start(), match.end(), past_counts=True):
+            return "yes"
     if _mentioned(prepared, _HAY_FEVER):
         return "hay_fever_only"
     return yes_no_signal(prepared)
@@ -377,6 +423,8 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
         if virus in ("hiv", "syphilis"):
             result[virus] = result[virus] or status != "vaccinated"
         elif status != "vaccinated":
+            if virus == "cmv" and status == "unclear":
+                status = "active"  # the question asks about a CMV infection *now*
             result[virus] = _worse(result[virus], status)  # type: ignore[arg-type]
     if any(result[virus] for virus in _VIRUSES):
         return result
@@ -497,6 +545,21 @@ def parse_lab_markers(text: str) -> str | None:
     prepared = _prepare(text)
     if _mentioned(prepared, _POSITIVE):
         return "yes"
-    if _mentioned(prepared, _ALL_NEGATIVE) or _negated_mention(prepared, _POSITIVE):
+    if is_unsure(prepared):
+        return UNSURE  # "ANA negative, others I don't know": not all three known
+    if _negated_mention(prepared, _POSITIVE):
+        return "no"  # "never told anything was positive" says nothing about what was tested
+    if _mentioned(prepared, _ALL_NEGATIVE):
+        named = {marker for marker, names in _MARKERS.items() if _find(prepared, names)}
+        if named and len(named) < len(_MARKERS) and not _mentioned(prepared, _ALL_WORDS):
+            return UNSURE  # only some markers named as negative
         return "all_negative"
     return yes_no_signal(prepared)
+
+
+_MARKERS = {
+    "ana": ("ana", "antinuclear", "抗核抗体"),
+    "dsdna": ("dsdna", "ds dna", "anti dsdna", "双链"),
+    "complement": ("complement", "c3", "c4", "补体"),
+}
+_ALL_WORDS = ("all", "both", "everything", "all of them", "都", "全部")

@@ -10,7 +10,10 @@ UNSURE = "unsure"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _WORD = re.compile(r"[^\W_]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"[{_CJK_RANGES}]")
+# "有没有" / "是不是" ask "whether": their 没有 / 不是 negate nothing.
+_CJK_WHETHER = ("有没有", "是不是", "有无")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 UNSURE_PHRASES = (
@@ -56,6 +59,12 @@ _UNSURE_CJK = (
     "不太确定",
     "不晓得",
     "不好说",
+    "记不清",
+    "无法确定",
+    "不太清楚",
+    "说不准",
+    "可能吧",
+    "不一定",
 )
 _UNSURE_EMOJI = ("🤷", "❓", "?")
 
@@ -118,13 +127,16 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     if has_cjk(phrase) or not phrase.split():
         return re.compile(re.escape(phrase))
     between_words = r"[\W_]*".join(map(re.escape, phrase.split()))
-    return re.compile(rf"(?<![^\W_]){between_words}(?![^\W_])")
+    # A Latin phrase is whole words, but may touch Chinese ("有hiv", "吃plaquenil").
+    return re.compile(rf"(?<![^\W_{_CJK_RANGES}]){between_words}(?![^\W_{_CJK_RANGES}])")
 
 
 def has_phrase(prepared: str, phrases: tuple[str, ...] | frozenset[str]) -> bool:
     """True when any phrase occurs as whole words (Latin) or as a substring (Chinese)."""
     spaced = padded(prepared)
     joined = compact(prepared)
+    for whether in _CJK_WHETHER:
+        joined = joined.replace(whether, "|")
     for phrase in phrases:
         if has_cjk(phrase):
             if phrase in joined:

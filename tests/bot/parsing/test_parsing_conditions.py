@@ -156,7 +156,7 @@ NO_VIRUS = {"hiv": False, "syphilis": False, "hepatitis_b": None, "hepatitis_c":
         ("乙肝，正在吃恩替卡韦", {"hepatitis_b": "active"}),
         ("hep c cured", {"hepatitis_c": "past"}),
         ("HCV active now", {"hepatitis_c": "active"}),
-        ("CMV", {"cmv": "unclear"}),
+        ("CMV", {"cmv": "active"}),  # regression: "I have CMV" passed; naming it is having it
         ("no hiv, hep b in the past", {"hepatitis_b": "past"}),
         ("hep b cleared, hep c on treatment", {"hepatitis_b": "past", "hepatitis_c": "active"}),
     ],

@@ -125,14 +125,17 @@ def _has_declared_shape(kind: str, result: object) -> bool:
     if kind == "medicines":
         return (
             isinstance(result, dict)
-            and set(result) == {"medicines", "none"}
-            and all(m in LEXICON.medicines for m in result["medicines"])
+            and set(result) == {"medicines", "past", "planned", "none"}
+            and all(
+                m in LEXICON.medicines
+                for m in (*result["medicines"], *result["past"], *result["planned"])
+            )
             and result["none"] == (not result["medicines"])
         )
     if kind == "steroid_dose":
         return result == "none" or (
             isinstance(result, dict)
-            and set(result) == {"medicine", "mg_per_day"}
+            and set(result) - {"parts"} == {"medicine", "mg_per_day"}
             and (result["medicine"] is None or result["medicine"] in LEXICON.medicines)
             and isinstance(result["mg_per_day"], float)
             and 0 < result["mg_per_day"] <= 2000
