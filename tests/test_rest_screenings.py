@@ -57,11 +57,15 @@ def screen(stack, answers: dict[str, str]) -> tuple[str, list[str], list[str]]:
     assert any("may I use your health answers" in text for text in reply), reply
     reply = talk(stack, sender, "yes")
     questions = []
-    while (question := asked(reply)) is not None:
+    while True:
+        if any(text.startswith("Let me check I have this right.") for text in reply):
+            reply = talk(stack, sender, "yes")  # the read-back of what decides: confirmed
+            continue
+        if (question := asked(reply)) is None:
+            return sender, questions, reply
         assert question not in questions, f"{question} asked twice: {reply}"
         questions.append(question)
         reply = talk(stack, sender, answers[question])
-    return sender, questions, reply
 
 
 def stored(stack, sender: str) -> dict:
