@@ -85,9 +85,25 @@ class ActionGreet(Action):
         return []
 
 
+# Rasa's own steps between the patient's message and the form: nothing was said in between.
+_JUST_HEARD = ("action_listen", "action_extract_slots", "screening_form")
+
+
+def _just_heard(tracker: Tracker) -> bool:
+    """The latest message has not been answered by anything else yet (no digression ran)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in _JUST_HEARD:
+            return False
+        if event.get("event") == "bot":
+            return False
+    return False
+
+
 def _open_message(tracker: Tracker, slot: str) -> str | None:
     """The patient's message, when it was sent in reply to the open question `slot`."""
-    if tracker.get_slot("requested_slot") != slot or tracker.latest_action_name != "action_listen":
+    if tracker.get_slot("requested_slot") != slot or not _just_heard(tracker):
         return None
     return tracker.latest_message.get("text") or ""
 
