@@ -205,7 +205,10 @@ def test_outcome_is_still_told_when_the_store_is_down(monkeypatch, dispatcher, d
 
 def open_tracker(slot, text, intent="inform", confidence=1.0, slots=None):
     """The tracker right after the patient replied to the open question `slot`."""
-    tracker = make_tracker({"requested_slot": slot, **(slots or {})}, text=text, intent=intent)
+    heard = [{"event": "user", "text": text}, {"event": "action", "name": "action_extract_slots"}]
+    tracker = make_tracker(
+        {"requested_slot": slot, **(slots or {})}, text=text, intent=intent, events=heard
+    )
     tracker.latest_message["intent"]["confidence"] = confidence
     return tracker
 
@@ -238,7 +241,7 @@ def test_an_unreadable_digression_is_left_to_the_digression_rules(dispatcher, do
 def test_only_the_open_question_takes_the_message(dispatcher, domain):
     tracker = open_tracker("age", "34")
     assert extract("sle_diagnosis", tracker, dispatcher, domain) == {}
-    tracker.latest_action_name = "utter_continue"  # back from a digression: no new message
+    tracker.events.append({"event": "action", "name": "utter_continue"})  # back from a digression
     assert extract("age", tracker, dispatcher, domain) == {}
 
 
