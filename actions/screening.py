@@ -119,6 +119,14 @@ def _leaves_question(tracker: Tracker, text: str, readable: bool) -> bool:
     )
 
 
+def _extract_agreement(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """Consent or "is that right?": the open question's answer unless it is a digression."""
+    text = _open_message(tracker, slot)
+    if text is None or _leaves_question(tracker, text, read_consent(text) is not None):
+        return {}
+    return {slot: text}
+
+
 def _extract_question(question_id: str):
     """The `extract_<question>` method: the open question's answer comes first."""
 
@@ -211,18 +219,12 @@ class ValidateScreeningForm(FormValidationAction):
     async def extract_consent(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = _open_message(tracker, CONSENT)
-        if text is None or _leaves_question(tracker, text, read_consent(text) is not None):
-            return {}
-        return {CONSENT: text}
+        return _extract_agreement(tracker, CONSENT)
 
     async def extract_confirm_answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = _open_message(tracker, CONFIRM)
-        if text is None or _leaves_question(tracker, text, read_consent(text) is not None):
-            return {}
-        return {CONFIRM: text}
+        return _extract_agreement(tracker, CONFIRM)
 
     async def validate_confirm_answer(
         self,
