@@ -86,12 +86,50 @@ NO_PHRASES = frozenset(
         "wrong",
     }
 )
+# Remarks that only say nothing changed ("yes, no changes since June", "yes, and nothing has
+# changed"): they hold a "no" word but do not answer no, so they are blanked before reading.
+NO_CHANGE_PHRASES = (
+    "nothing new",
+    "nothing is new",
+    "nothing has changed",
+    "nothing changed",
+    "nothing different",
+    "nothing else",
+    "no changes",
+    "no change",
+    "no new",
+    "no dose change",
+    "no dose changes",
+    "no changes to my dose",
+    "not changed",
+    "hasnt changed",
+    "havent changed",
+    "has not changed",
+    "have not changed",
+    "didnt change",
+    "did not change",
+    "never changed",
+    "no new medicines",
+    "no new meds",
+    "没有变化",
+    "没变化",
+    "没有改变",
+    "没改变",
+    "没有调整",
+    "没调整",
+    "没有换",
+    "没换",
+    "没变",
+)
 _YES_EMOJI = ("👍", "✅", "✔", "👌", "🙆")
 _NO_EMOJI = ("👎", "❌", "✖", "🙅", "🚫")
 _CJK_PARTICLES = "啊呀吧呢哦的了嗯喔哈"
 _CJK_UNSURE_START = ("不知", "不清", "不确", "不记", "说不")
 _CJK_NO_START = ("没", "不", "否", "无", "从没", "从来没", "从未", "未")
 _CJK_YES = ("是", "对", "有", "嗯", "好", "可以", "会", "愿意", "能", "行", "当然", "确实")
+
+
+_NO_CHANGE_LATIN = frozenset(p for p in NO_CHANGE_PHRASES if not has_cjk(p))
 
 
 def _chinese_yes_no(prepared: str) -> str | None:
@@ -113,6 +151,7 @@ def yes_no_signal(prepared: str) -> str | None:
     has_no_emoji = any(emoji in prepared for emoji in _NO_EMOJI)
     unsure = is_unsure(prepared)
     spaced = remove_phrases(padded(prepared), UNSURE_PHRASES)
+    spaced = remove_phrases(spaced, _NO_CHANGE_LATIN)
     yes = has_yes_emoji
     no = has_no_emoji
     weak_yes = False

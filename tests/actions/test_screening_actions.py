@@ -223,9 +223,6 @@ def test_an_answer_the_nlu_took_for_a_digression_is_still_the_answer(dispatcher,
     assert extract("age", tracker, dispatcher, domain) == {"age": "forty four, forty five in May"}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="not done yet: 'nothing has changed' after a yes still reads as unclear"
-)
 def test_a_yes_with_a_remark_is_the_answer_not_a_correction(dispatcher, domain):
     tracker = open_tracker("treatment_stable", "yes, and nothing has changed", "correct_answer")
     assert extract("treatment_stable", tracker, dispatcher, domain) == {

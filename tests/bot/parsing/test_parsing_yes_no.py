@@ -104,3 +104,19 @@ def test_unreadable(text):
 )
 def test_hedged_forms(text, expected):
     assert parse_yes_no(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # issue 8: a remark that only says nothing changed is not a "no"
+        ("yes, it's been the same for ages, nothing new", "yes"),
+        ("yes, and nothing has changed", "yes"),
+        ("Yes, no changes since June", "yes"),
+        # a real contradiction stays unreadable, a hedge stays unsure
+        ("yes and no", None),
+        ("yes, not sure", UNSURE),
+    ],
+)
+def test_yes_no_with_a_remark(text, expected):
+    assert parse_yes_no(text) == expected
