@@ -24,7 +24,7 @@ LEXICON_DIRECTORY = Path(__file__).parent / "lexicons"
 MEDICINE_CLASSES = frozenset(
     {"corticosteroid", "immunosuppressant", "antimalarial", "targeted", "nsaid", "lnp_medicine"}
 )
-VACCINE_KINDS = frozenset({"live", "mrna_lnp", "other", "unknown"})
+VACCINE_KINDS = frozenset({"live", "mrna_lnp", "other", "unknown", "unknown_mrna"})
 REFERENCE_PREDNISONE_MG = 5.0
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")

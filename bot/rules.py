@@ -189,15 +189,53 @@ def on_standard_treatment(ctx: RuleContext) -> Outcome:
     return Outcome(NOT_MET, f"No standard lupus treatment now ({_names(ctx.lexicon, medicines)}).")
 
 
+_CHANGED = ("no", "dose_changed", "new_medicine")
+
+
+def _change_kind(ctx: RuleContext) -> str | None:
+    """ "dose_changed" when the only change named is a dose change, "new_medicine" when a
+    medicine was started, stopped or switched (in either answer), None when not said."""
+    said = {ctx.value("treatment_stable")}
+    change = ctx.value("treatment_change")
+    if isinstance(change, dict):
+        said.add(change.get("change"))
+    if "new_medicine" in said:
+        return "new_medicine"
+    if "dose_changed" in said:
+        return "dose_changed"
+    return None
+
+
 def treatment_stable(ctx: RuleContext) -> Outcome:
+    """I2: same medicines for 8 weeks, and no dose change in the last 2 weeks. A dose change
+    alone waits 2 weeks; a new medicine, or a change of unknown kind, waits 8 weeks."""
     value = ctx.value("treatment_stable")
     if value == "yes":
         return Outcome(MET, "Same medicines for 8+ weeks, no dose change in 2 weeks.")
-    if value != "no":
+    if value not in _CHANGED:
         return Outcome(UNKNOWN, "Not sure whether treatment has been stable.")
-    weeks = ctx.params["same_medicines_weeks"]
+    dose_weeks = ctx.params["stable_dose_weeks"]
+    medicine_weeks = ctx.params["same_medicines_weeks"]
+    kind = _change_kind(ctx)
     change = ctx.value("treatment_change")
-    outcome = washout(change, relativedelta(weeks=weeks), ctx.today, "Last medicine or dose change")
+    if kind == "dose_changed":
+        outcome = washout(change, relativedelta(weeks=dose_weeks), ctx.today, "Last dose change")
+        if outcome.verdict == NOT_MET_UNTIL:
+            return Outcome(
+                NOT_MET_UNTIL,
+                f"{outcome.reason} A dose change only (no new medicine): re-check "
+                f"{dose_weeks} weeks after it.",
+                outcome.until,
+            )
+        if outcome.verdict == MET:
+            return Outcome(
+                MET,
+                f"{outcome.reason} A dose change only, more than {dose_weeks} weeks ago; "
+                "same medicines otherwise.",
+            )
+        return outcome
+    what = "New medicine" if kind == "new_medicine" else "Last medicine or dose change"
+    outcome = washout(change, relativedelta(weeks=medicine_weeks), ctx.today, what)
     if outcome.verdict == MET:
         return Outcome(
             UNKNOWN,
@@ -205,10 +243,11 @@ def treatment_stable(ctx: RuleContext) -> Outcome:
             f"{outcome.reason[1:]} Check.",
         )
     if outcome.verdict == NOT_MET_UNTIL:
+        unclear = "" if kind else " (not said whether a new medicine or a dose change)"
         return Outcome(
             NOT_MET_UNTIL,
-            f"{outcome.reason} Re-check {weeks} weeks after the change (covers the "
-            f"{ctx.params['stable_dose_weeks']}-week dose rule too).",
+            f"{outcome.reason}{unclear} Re-check {medicine_weeks} weeks after the change "
+            f"(covers the {dose_weeks}-week dose rule too).",
             outcome.until,
         )
     return outcome
@@ -400,35 +439,53 @@ def transplant(ctx: RuleContext) -> Outcome:
     )
 
 
-def _products(ctx: RuleContext, *question_ids: str) -> tuple[list[str], bool]:
-    """Vaccine products named across answers, and whether an unnamed COVID shot remains."""
-    products: list[str] = []
-    unnamed_covid = False
-    for question_id in question_ids:
-        value = ctx.value(question_id)
-        if isinstance(value, dict):
-            products += value.get("products", [])
-            unnamed_covid = unnamed_covid or bool(value.get("generic_covid"))
-    if any(ctx.lexicon.vaccine(p).covid for p in products):
-        unnamed_covid = False
-    return products, unnamed_covid
+def _vaccine_value(ctx: RuleContext, question_id: str) -> dict[str, Any]:
+    value = ctx.value(question_id)
+    return value if isinstance(value, dict) else {}
+
+
+def _e5_products(ctx: RuleContext) -> tuple[list[str], list[str]]:
+    """Vaccine products named for E5 (the first answer and the "which one?" follow-up), and
+    what is still of unknown type: "a COVID-19 vaccine", "an RSV vaccine"."""
+    first = _vaccine_value(ctx, "mrna_lnp")
+    follow_up = _vaccine_value(ctx, "covid_vaccine_type")
+    named_first = list(first.get("products", []))
+    named_later = list(follow_up.get("products", []))
+    products = [*named_first, *(p for p in named_later if p not in named_first)]
+    unresolved = []
+    covid_named_later = any(ctx.lexicon.vaccine(p).covid for p in named_later)
+    if (first.get("generic_covid") and not covid_named_later) or follow_up.get("generic_covid"):
+        unresolved.append("a COVID-19 vaccine")
+    other_named_later = any(
+        not ctx.lexicon.vaccine(p).covid and ctx.lexicon.vaccine(p).kind != "unknown_mrna"
+        for p in named_later
+    )
+    for product in products:
+        vaccine = ctx.lexicon.vaccine(product)
+        resolved = product in named_first and other_named_later
+        if vaccine.kind == "unknown_mrna" and not resolved:
+            unresolved.append(vaccine.name)
+    return products, unresolved
 
 
 def mrna_lnp(ctx: RuleContext) -> Outcome:
     first = ctx.value("mrna_lnp")
     if _is_unsure(first):
         return Outcome(UNKNOWN, "Not sure about mRNA vaccines or LNP medicines in 2 years.")
-    products, unnamed_covid = _products(ctx, "mrna_lnp", "covid_vaccine_type")
+    products, unresolved = _e5_products(ctx)
     mrna = [p for p in products if ctx.lexicon.vaccine(p).kind == "mrna_lnp"]
     if mrna:
         names = ", ".join(ctx.lexicon.vaccine(p).name for p in mrna)
         when = ctx.value("mrna_lnp_when")
         years = ctx.params["washout_years"]
         return washout(when, relativedelta(years=years), ctx.today, f"{names} (mRNA-LNP)")
-    if unnamed_covid:
-        return Outcome(UNKNOWN, "COVID-19 vaccine of unknown type within 2 years.")
-    if products:
-        names = ", ".join(ctx.lexicon.vaccine(p).name for p in products)
+    if unresolved:
+        return Outcome(
+            UNKNOWN, f"{', '.join(unresolved)} of unknown type (mRNA or not) within 2 years."
+        )
+    named = [p for p in products if ctx.lexicon.vaccine(p).kind != "unknown_mrna"]
+    if named:
+        names = ", ".join(ctx.lexicon.vaccine(p).name for p in named)
         return Outcome(MET, f"Only non-mRNA products: {names}.")
     return Outcome(MET, "No mRNA vaccine or LNP medicine in 2 years.")
 
@@ -448,18 +505,26 @@ def cardiac_events(ctx: RuleContext) -> Outcome:
     )
 
 
+# A flu vaccine of unnamed form may be the live nasal spray: the follow-up asks which.
+UNNAMED_FLU = "flu_unspecified"
+
+
 def live_vaccine(ctx: RuleContext) -> Outcome:
     value = ctx.value("live_vaccine")
     if _is_unsure(value):
         return Outcome(UNKNOWN, "Not sure about vaccines in the last 30 days.")
-    products, _ = _products(ctx, "live_vaccine")
+    products = list(_vaccine_value(ctx, "live_vaccine").get("products", []))
+    flu_form = _vaccine_value(ctx, "flu_vaccine_type").get("products", [])
+    if UNNAMED_FLU in products and flu_form:
+        products = [p for p in products if p != UNNAMED_FLU]
+        products += [p for p in flu_form if p not in products]
     kinds = {p: ctx.lexicon.vaccine(p).kind for p in products}
     live = [p for p, kind in kinds.items() if kind == "live"]
     if live:
         names = ", ".join(ctx.lexicon.vaccine(p).name for p in live)
         wait = relativedelta(days=ctx.params["washout_days"])
         return washout(ctx.value("live_vaccine_when"), wait, ctx.today, f"Live vaccine {names}")
-    unclear = [p for p, kind in kinds.items() if kind not in ("mrna_lnp", "other")]
+    unclear = [p for p, kind in kinds.items() if kind not in ("mrna_lnp", "other", "unknown_mrna")]
     if unclear:
         names = ", ".join(ctx.lexicon.vaccine(p).name for p in unclear)
         return Outcome(UNKNOWN, f"{names}: could be a live vaccine; check which.")
@@ -547,17 +612,32 @@ def _vaccine_kind(kind: str) -> Callable[[Any, Lexicon], bool]:
 
 
 def _unnamed_covid(value: Any, lexicon: Lexicon) -> bool:
-    if not isinstance(value, dict) or not value.get("generic_covid"):
-        return False
-    return not any(lexicon.vaccine(p).covid for p in value.get("products", []))
+    """A COVID-19 shot named only in general, beside no named COVID-19 product of its own
+    ("the covid shot"; "Sinovac, then a covid booster": the booster)."""
+    return isinstance(value, dict) and bool(value.get("generic_covid"))
+
+
+def _unnamed_covid_or_rsv(value: Any, lexicon: Lexicon) -> bool:
+    """An unnamed COVID-19 shot, or an RSV vaccine of unnamed type (mRNA or not)."""
+    products = value.get("products", []) if isinstance(value, dict) else []
+    unnamed_rsv = any(lexicon.vaccine(p).kind == "unknown_mrna" for p in products)
+    return _unnamed_covid(value, lexicon) or unnamed_rsv
+
+
+def _unnamed_flu(value: Any, lexicon: Lexicon) -> bool:
+    products = value.get("products", []) if isinstance(value, dict) else []
+    return UNNAMED_FLU in products
 
 
 PREDICATES: dict[str, Callable[[Any, Lexicon], bool]] = {
     "yes": lambda value, _lexicon: value == "yes",
     "no": lambda value, _lexicon: value == "no",
+    "changed": lambda value, _lexicon: value in _CHANGED,
     "has_corticosteroid": _has_class("corticosteroid"),
     "fewer_than_two_i4_drugs": _fewer_than_two_i4_drugs,
     "unnamed_covid": _unnamed_covid,
+    "unnamed_covid_or_rsv": _unnamed_covid_or_rsv,
+    "unnamed_flu": _unnamed_flu,
     "has_mrna_lnp": _vaccine_kind("mrna_lnp"),
     "has_live": _vaccine_kind("live"),
 }

@@ -24,6 +24,13 @@ from bot.parsing.conditions import (
     parse_viral_infections,
 )
 from bot.parsing.dose import parse_steroid_dose
+from bot.parsing.events import (
+    parse_active_infection,
+    parse_cardiac_events,
+    parse_flu_vaccine_form,
+    parse_treatment_change,
+    parse_treatment_stable,
+)
 from bot.parsing.names import parse_medicines, parse_symptoms, parse_vaccines
 from bot.parsing.text import UNSURE
 from bot.parsing.when import parse_when
@@ -49,7 +56,14 @@ PARSERS: dict[str, Parser] = {
     "organ_function": lambda text, today, lexicon: parse_organ_function(text),
     "lab_markers": lambda text, today, lexicon: parse_lab_markers(text),
     "symptoms": lambda text, today, lexicon: parse_symptoms(text, lexicon),
+    "active_infection": lambda text, today, lexicon: parse_active_infection(text),
+    "cardiac_events": lambda text, today, lexicon: parse_cardiac_events(text),
+    "treatment_stable": lambda text, today, lexicon: parse_treatment_stable(text),
+    "treatment_change": lambda text, today, lexicon: parse_treatment_change(text, today),
+    "flu_vaccine_form": lambda text, today, lexicon: parse_flu_vaccine_form(text),
 }
+# Kinds that also read the patient's age ("since I was 19").
+_AGE_AWARE = {"when": parse_when, "treatment_change": parse_treatment_change}
 ANSWER_KINDS: frozenset[str] = frozenset(PARSERS)
 
 
@@ -63,7 +77,7 @@ def parse_answer(
 ) -> object | None:
     """Read the patient's words for an answer of `kind`; None when they cannot be read.
 
-    `age_years`, the patient's age now when known, is given to the "when" parser only, which
+    `age_years`, the patient's age now when known, is given to the date parsers only, which
     dates an age the patient was with it ("since I was 19"); the other kinds ignore it.
 
     Raises ValueError only for an unknown kind (a broken trial definition). A parser fault is
@@ -75,8 +89,8 @@ def parse_answer(
     if not isinstance(text, str):
         return None
     try:
-        if kind == "when" and age_years is not None:
-            return parse_when(text, today, age_years=age_years)
+        if kind in _AGE_AWARE and age_years is not None:
+            return _AGE_AWARE[kind](text, today, age_years=age_years)
         return parser(text, today, lexicon)
     except Exception as error:
         # The exception's message may quote the patient's words: log only its type and place.

@@ -188,6 +188,41 @@ def parse_medicines(text: str, lexicon: Lexicon) -> dict[str, object] | str | No
     return None
 
 
+# Where one shot ends and another begins: "Sinovac, then a covid booster" names two shots.
+_NEXT_SHOT = re.compile(
+    r"\b(?:and then|then|followed by|plus|after that|later|another|and (?:a|an|one|the|my))\b"
+    r"|然后|之后|后来|再打|又打"
+)
+
+
+def _shot_of(folded: str, position: int) -> int:
+    """Which stretch of the answer a position is in (split at clause breaks and "then")."""
+    breaks = [m.start() for m in context.CLAUSE_BREAK.finditer(folded)]
+    breaks += [m.start() for m in _NEXT_SHOT.finditer(folded)]
+    return sum(1 for at in breaks if at < position)
+
+
+def _unnamed_covid(lexicon: Lexicon, prepared: str) -> bool:
+    """A COVID-19 shot named only in general, with no named COVID-19 product in its own
+    stretch of the answer: "the covid shot"; the booster of "Sinovac, then a covid booster"."""
+    folded = fold(prepared)
+
+    def present(kind: str) -> list[NameMatch]:
+        return [
+            m
+            for m in lexicon.locate(kind, prepared)
+            if context.status(folded, m.start, m.end) == context.PRESENT
+        ]
+
+    generic = present("generic_covid")
+    if not generic:
+        return False
+    named = {
+        _shot_of(folded, m.start) for m in present("vaccine") if lexicon.vaccine(m.entry_id).covid
+    }
+    return any(_shot_of(folded, m.start) not in named for m in generic)
+
+
 def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
     """{"products": [ids], "generic_covid": bool, "none": bool} | UNSURE | None.
 
@@ -195,8 +230,7 @@ def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | Non
     asks which one. A bare "yes" is unreadable here: it does not say which vaccine."""
     prepared = prepare(text)
     products = _affirmed(lexicon, "vaccine", prepared)
-    names_covid_product = any(lexicon.vaccine(p).covid for p in products)
-    generic_covid = not names_covid_product and bool(_affirmed(lexicon, "generic_covid", prepared))
+    generic_covid = _unnamed_covid(lexicon, prepared)
     if products or generic_covid:
         return {"products": products, "generic_covid": generic_covid, "none": False}
     if is_unsure(prepared):

@@ -99,8 +99,22 @@ def _has_declared_shape(kind: str, result: object) -> bool:
     """The result shapes of the contract in bot/parsing, kind by kind."""
     if result is None or result == UNSURE:
         return True
-    if kind == "yes_no":
+    if kind in ("yes_no", "active_infection", "cardiac_events"):
         return result in ("yes", "no")
+    if kind == "treatment_stable":
+        return result in ("yes", "no", "dose_changed", "new_medicine")
+    if kind == "treatment_change":
+        return (
+            isinstance(result, dict)
+            and set(result) == {"earliest", "latest", "change"}
+            and result["change"] in (None, "dose_changed", "new_medicine")
+            and _has_declared_shape("when", {k: result[k] for k in ("earliest", "latest")})
+        )
+    if kind == "flu_vaccine_form":
+        return result in (
+            {"products": ["flu_injected"], "generic_covid": False, "none": False},
+            {"products": ["flumist"], "generic_covid": False, "none": False},
+        )
     if kind == "age":
         if isinstance(result, dict):
             return result["max_years"] - result["min_years"] == 1
