@@ -214,8 +214,11 @@ def parse_active_infection(text: str) -> str | None:
     signal = yes_no_signal(prepared)
     if signal is not None:
         return signal
+    own = [found for _, _, found in (*infections, *treatments) if found == context.PRESENT]
+    if own and not has_phrase(prepared, _RESOLVED):
+        return UNSURE  # "I had a UTI": over, or still being treated? Ask again.
     if infections or treatments:
-        return "no"  # only past, negated or someone else's ("my son has a cold")
+        return "no"  # only over, negated or someone else's ("my son has a cold")
     return None
 
 

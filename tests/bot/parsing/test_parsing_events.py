@@ -43,6 +43,7 @@ def test_active_infection(text, expected, today, lexicon):
         "maybe a UTI",
         "yes and no",
         "I have a cold, not being treated",
+        "I had a UTI",
         "hello",
     ],
 )
