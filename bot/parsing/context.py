@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from bot.parsing.text import is_negated, phrase_pattern, words
+from bot.parsing.text import is_negated, phrase_pattern, prepare, words
 
 PRESENT = "present"
 NEGATED = "negated"
@@ -107,6 +107,14 @@ _RESULT_FILLERS = frozenset(
     | {"是阴性", "结果阴性", "都是阴性", "结果是阴性"}
 )
 
+# A clause right after a mention that only says it was stopped ("CellCept, stopped it in March",
+# "CellCept, stopped in 2020", "环磷酰胺，停了"); "Plaquenil, stopped methotrexate" names another.
+_STOPPED_IT = re.compile(
+    r"\s*(?:i\s+|but\s+)?(?:stopped|quit|came off|no longer take)"
+    r"(?:\s+(?:it|them|that|those|both|taking it|taking them))?"
+    r"(?:\s+(?:in|last|on|since|about|around|a|an|years?|months?|weeks?|ago|already|now|\d)\b.*)?\s*$"
+    r"|\s*(?:已经|早就)?停(?:了|药|掉了)"
+)
 CLAUSE_BREAK = re.compile(
     r"[,.;:!?()，。；：！？、]|\b(?:but|except|although|though|however|whereas)\b"
     r"|\b(?:apart|other) (?:from|than)\b|但是|但|不过|除了"
@@ -159,6 +167,8 @@ def status(text: str, start: int, end: int) -> str:
         following = _next_clause(text, end)
         if _has(following, neg_after) and set(words(following)) <= _RESULT_FILLERS:
             return NEGATIVE_TEST
+        if _STOPPED_IT.match(following):
+            return PAST
         for kind in (PLANNED, PAST):
             pre, post = TRIGGERS[kind]
             if _has(before, pre) or _has(after, post):
@@ -172,3 +182,22 @@ def is_present(text: str, start: int, end: int, *, past_counts: bool = False) ->
     """The mention is the patient's own fact now (or ever, with past_counts)."""
     found = status(text, start, end)
     return found == PRESENT or (past_counts and found == PAST)
+
+
+# Words that turn an answer after its first word: "no, but ...", "yes, except ...".
+_TURN = re.compile(
+    r"\b(?:but|except|although|though|however|apart from|other than)\b|但是|不过|除了"
+)
+
+
+def has_context_words(text: str) -> bool:
+    """The answer carries context (a past, a plan, someone else, a test result, a "but"): its
+    reading is then not simply its first word, so it is said back before it counts."""
+    prepared = prepare(text)
+    if _TURN.search(prepared):
+        return True
+    return any(
+        _has(prepared, phrases)
+        for kind in (PAST, PLANNED, OTHER_PERSON, NEGATIVE_TEST)
+        for phrases in TRIGGERS[kind]
+    )
