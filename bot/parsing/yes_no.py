@@ -133,7 +133,9 @@ _NO_CHANGE_LATIN = frozenset(p for p in NO_CHANGE_PHRASES if not has_cjk(p))
 
 
 def _chinese_yes_no(prepared: str) -> str | None:
+    """The Chinese words' yes or no, read from the first Chinese word ("ok so 没有" is 没有)."""
     joined = compact(prepared)
+    joined = joined[next((i for i, char in enumerate(joined) if has_cjk(char)), 0) :]
     stripped = joined.strip(_CJK_PARTICLES) or joined
     if stripped.startswith(_CJK_UNSURE_START):
         return UNSURE
@@ -165,12 +167,12 @@ def yes_no_signal(prepared: str) -> str | None:
             else:
                 weak_yes = True
             rest = rest.replace(f" {phrase} ", " | ")
-    yes = yes or (weak_yes and not no)
     if has_cjk(prepared):
         chinese = _chinese_yes_no(prepared)
         unsure = unsure or chinese == UNSURE
         yes = yes or chinese == "yes"
         no = no or chinese == "no"
+    yes = yes or (weak_yes and not no)  # after the Chinese: "ok so 没有" is a no
     if unsure:
         return UNSURE
     if yes and no:

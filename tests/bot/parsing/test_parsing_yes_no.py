@@ -55,6 +55,7 @@ def test_yes(text):
         "no, I have never had that",
         "I have not",
         "not at all",
+        "ok so 没有",  # a weak "ok" yields to the Chinese no (regression)
     ],
 )
 def test_no(text):
