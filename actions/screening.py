@@ -171,7 +171,7 @@ def _validate_question(question_id: str):
         answers = answers_from(tracker)
         answer = read_answer(TRIAL, question_id, text, TRIAL.today(), answers)
         if answer is not None:
-            if needs_read_back(question_id, answer.value, TRIAL.lexicon):
+            if needs_read_back(question_id, answer.value, TRIAL.lexicon, text):
                 pending = {"question": question_id, "answer": answer.to_dict()}
                 return {question_id: None, READ_BACK: pending, "reasked_question": None}
             return {question_id: answer.to_dict(), "reasked_question": None}
@@ -246,7 +246,7 @@ class ValidateScreeningForm(FormValidationAction):
         if said is None and fixed == question_id:  # a new answer instead of yes or no
             corrected = read_answer(TRIAL, question_id, text, TRIAL.today(), answers_from(tracker))
             if corrected is not None:
-                if needs_read_back(question_id, corrected.value, TRIAL.lexicon):
+                if needs_read_back(question_id, corrected.value, TRIAL.lexicon, text):
                     new = {"question": question_id, "answer": corrected.to_dict()}
                     return {CONFIRM: None, READ_BACK: new}
                 return {question_id: corrected.to_dict(), CONFIRM: None, READ_BACK: None}

@@ -12,6 +12,7 @@ import re
 
 from bot.lexicon import Lexicon
 from bot.parsing import UNSURE
+from bot.parsing.context import has_context_words
 from bot.parsing.text import compact, padded, prepare
 from bot.parsing.yes_no import parse_yes_no
 
@@ -107,14 +108,31 @@ def _has_steroid(value: object, lexicon: Lexicon) -> bool:
     return any(lexicon.medicine(m).drug_class == "corticosteroid" for m in medicines or [])
 
 
-def needs_read_back(question_id: str, value: object, lexicon: Lexicon) -> bool:
+# Plain answers (what the yes/no-like parsers return) that can be said back in one word or two.
+PLAIN_READINGS = frozenset({"yes", "no", "not_applicable", "dose_changed", "new_medicine"})
+# Questions that decide nothing: their answers are not said back, whatever their words.
+_INFORMATION_ONLY = frozenset({"travel", "disease_activity_score"})
+
+
+def needs_read_back(question_id: str, value: object, lexicon: Lexicon, text: str = "") -> bool:
     """Say this reading back before it is judged?
 
     Medicines, doses, vaccines and infections decide outcomes, so they are said back; a plain
     "none" of vaccines or infections, and "not sure", have nothing to confirm. Current medicines
-    with a steroid are said back together with the steroid's dose, one question later.
+    with a steroid are said back together with the steroid's dose, one question later. Any other
+    deciding answer is said back when its words carry context ("no, but my mum had a kidney
+    transplant", "yes, except I raised my prednisone"): the reading is then not the first word.
     """
-    if question_id not in READ_BACK_QUESTIONS or value == UNSURE or not isinstance(value, dict):
+    if value == UNSURE:
+        return False
+    if question_id not in READ_BACK_QUESTIONS:
+        return (
+            question_id not in _INFORMATION_ONLY
+            and isinstance(value, str)
+            and value in PLAIN_READINGS
+            and has_context_words(text)
+        )
+    if not isinstance(value, dict):
         return False
     if question_id == "current_medicines":
         return not _has_steroid(value, lexicon)
@@ -125,6 +143,7 @@ def needs_read_back(question_id: str, value: object, lexicon: Lexicon) -> bool:
 
 __all__ = [
     "DIGRESSION_INTENTS",
+    "PLAIN_READINGS",
     "READ_BACK_QUESTIONS",
     "asks_back",
     "is_digression",

@@ -339,6 +339,16 @@ def _infections_readback(infections: dict) -> list[str]:
     return [f"You have had: {_listed(said)}." if said else "None of these infections."]
 
 
+# A plain reading said back in the patient's terms (bot.conversation.PLAIN_READINGS).
+_PLAIN_READINGS = {
+    "yes": "Yes",
+    "no": "No",
+    "not_applicable": "Does not apply to me",
+    "dose_changed": "No, a dose changed recently",
+    "new_medicine": "No, I started a medicine recently",
+}
+
+
 def readback_message(trial: Trial, question_id: str, value: object, answers: dict) -> str:
     """Say back in plain words what decides an outcome, for the patient to confirm or fix."""
     lexicon = trial.lexicon
@@ -351,6 +361,9 @@ def readback_message(trial: Trial, question_id: str, value: object, answers: dic
         said = _history_readback(lexicon, value)  # type: ignore[arg-type]
     elif question_id == "viral_infections":
         said = _infections_readback(value)  # type: ignore[arg-type]
+    elif isinstance(value, str):
+        question = trial.question(question_id).ask
+        said = [f'To "{question}" I have your answer as: {_PLAIN_READINGS[value]}.']
     else:
         said = _vaccines_readback(lexicon, value)  # type: ignore[arg-type]
     return "Let me check I have this right. " + " ".join(said) + " Is that right?"

@@ -322,3 +322,19 @@ def test_a_steroid_is_read_back_with_its_dose(dispatcher, domain):
     tracker = make_tracker(slots, text="no")
     fixed = run(FORM.validate_confirm_answer("no", dispatcher, tracker, domain))
     assert fixed["current_medicines"] is None and fixed["steroid_dose"] is None
+
+
+def test_an_answer_with_context_words_is_read_back_in_plain_words(dispatcher, domain):
+    text = "no, but my mum had a kidney transplant"
+    result = run(FORM.validate_transplant(text, dispatcher, make_tracker(), domain))
+    assert result["transplant"] is None
+    assert result["readback"] == {"question": "transplant", "answer": {"text": text, "value": "no"}}
+    slots = {"consent": True, "readback": result["readback"]}
+    run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
+    assert "I have your answer as: No." in texts(dispatcher)[0]
+    assert payloads(dispatcher) == [{"question": "readback", "about": "transplant"}]
+
+
+def test_a_plain_answer_is_not_read_back(dispatcher, domain):
+    result = run(FORM.validate_transplant("nope", dispatcher, make_tracker(), domain))
+    assert result["transplant"] == {"text": "nope", "value": "no"}

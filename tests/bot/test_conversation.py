@@ -2,10 +2,12 @@
 
 import pytest
 
-from actions.common import TRIAL
+from bot import messages
 from bot.conversation import asks_back, is_digression, needs_read_back, read_consent
 from bot.parsing import UNSURE
+from bot.trial import load_trial
 
+TRIAL = load_trial()
 LEXICON = TRIAL.lexicon
 
 
@@ -93,3 +95,30 @@ def medicines(*ids, none=False):
 )
 def test_what_decides_is_read_back(question, value, expected):
     assert needs_read_back(question, value, LEXICON) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "value", "expected"),
+    [
+        ("transplant", "no, but my mum had a kidney transplant", "no", True),
+        ("active_infection", "No, but I'm on antibiotics for a UTI", "yes", True),
+        ("treatment_stable", "yes, except I raised my prednisone last week", "dose_changed", True),
+        ("cardiac_events", "no, my dad had a heart attack", "no", True),
+        ("viral_infections", "我妈有乙肝", {"hbv": False, "none": True}, False),  # none: nothing
+        ("transplant", "no", "no", False),
+        ("treatment_stable", "yes, and nothing has changed", "yes", False),
+        ("treatment_stable", "Yes, no changes since June", "yes", False),
+        ("pregnancy", "not sure, but maybe", UNSURE, False),  # unsure is asked again, not read back
+        ("travel", "yes, but only by train", "yes", False),  # decides nothing
+    ],
+)
+def test_an_answer_with_context_words_is_read_back(question, text, value, expected):
+    assert needs_read_back(question, value, LEXICON, text) is expected
+
+
+def test_a_context_read_back_names_the_question_and_the_plain_reading():
+    said = messages.readback_message(TRIAL, "transplant", "no", answers={})
+    assert said.startswith("Let me check I have this right.")
+    assert TRIAL.question("transplant").ask in said
+    assert "I have your answer as: No." in said
+    assert said.endswith("Is that right?")
