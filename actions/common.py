@@ -15,6 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
+from bot.conversation import DIGRESSION_INTENTS, is_digression
 from bot.engine import Answer
 from bot.store.db import make_engine
 from bot.trial import Trial, load_trial
@@ -69,3 +70,46 @@ def transcript_from(tracker: Tracker) -> list[dict[str, Any]]:
             at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
             transcript.append({"sender": sender, "text": text, "at": at.isoformat()})
     return transcript
+
+
+# Rasa's own steps between the patient's message and the form: nothing was said in between.
+_JUST_HEARD = (
+    "action_listen",
+    "action_extract_slots",
+    "screening_form",
+    "referral_form",
+    "other_studies_form",
+)
+
+
+def _just_heard(tracker: Tracker) -> bool:
+    """The latest message has not been answered by anything else yet (no digression ran)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in _JUST_HEARD:
+            return False
+        if event.get("event") == "bot":
+            return False
+    return False
+
+
+def open_message(tracker: Tracker, slot: str) -> str | None:
+    """The patient's message, when it was sent in reply to the open question `slot`."""
+    if tracker.get_slot("requested_slot") != slot or not _just_heard(tracker):
+        return None
+    return tracker.latest_message.get("text") or ""
+
+
+def leaves_question(
+    tracker: Tracker, text: str, readable: bool, intents: frozenset[str] = DIGRESSION_INTENTS
+) -> bool:
+    """A digression the rules answer (the form is then rejected and asks again afterwards)."""
+    intent = tracker.latest_message.get("intent") or {}
+    return is_digression(
+        text=text,
+        readable=readable,
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        intents=intents,
+    )

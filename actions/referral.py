@@ -16,11 +16,14 @@ from actions.common import (
     TRIAL,
     asked,
     conversation_ended,
+    leaves_question,
     now,
+    open_message,
     store_engine,
     transcript_from,
 )
 from bot import contact, messages
+from bot.conversation import CONTACT_DIGRESSION_INTENTS
 from bot.store import repository
 from bot.store.db import StoreUnavailable, session_scope
 
@@ -29,11 +32,47 @@ logger = logging.getLogger(__name__)
 NONE = "none"
 
 
+def _extract_contact(tracker: Tracker, slot: str, readable: bool = False) -> dict[str, Any]:
+    """The open contact question's answer comes first: the message is the answer unless it
+    can't be read as one and clearly asks for something else (stop, a person, my data)."""
+    text = open_message(tracker, slot)
+    if text is None or leaves_question(tracker, text, readable, CONTACT_DIGRESSION_INTENTS):
+        return {}
+    return {slot: text}
+
+
+def _reads_as_phone_or_email(text: str) -> bool:
+    phone, email = contact.read_phone_or_email(text)
+    return bool(phone or email) or contact.says_none(text)
+
+
 class ValidateReferralForm(FormValidationAction):
     """Name, phone and/or e-mail, preferred time: each read by a well-kept library."""
 
     def name(self) -> str:
         return "validate_referral_form"
+
+    async def extract_contact_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _extract_contact(tracker, "contact_name")
+
+    async def extract_contact_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = open_message(tracker, "contact_phone") or ""
+        return _extract_contact(tracker, "contact_phone", _reads_as_phone_or_email(text))
+
+    async def extract_contact_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = open_message(tracker, "contact_email") or ""
+        return _extract_contact(tracker, "contact_email", _reads_as_phone_or_email(text))
+
+    async def extract_contact_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _extract_contact(tracker, "contact_time")
 
     def validate_contact_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -172,6 +211,12 @@ class ActionNoReferral(Action):
 class ValidateOtherStudiesForm(FormValidationAction):
     def name(self) -> str:
         return "validate_other_studies_form"
+
+    async def extract_news_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = open_message(tracker, "news_contact") or ""
+        return _extract_contact(tracker, "news_contact", _reads_as_phone_or_email(text))
 
     def validate_news_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -15,11 +15,13 @@ from actions.common import (
     answers_from,
     asked,
     conversation_ended,
+    leaves_question,
     now,
+    open_message,
     store_engine,
 )
 from bot import messages
-from bot.conversation import is_digression, needs_read_back, read_consent
+from bot.conversation import needs_read_back, read_consent
 from bot.engine import (
     LIKELY_ELIGIBLE,
     NEEDS_REVIEW,
@@ -85,44 +87,10 @@ class ActionGreet(Action):
         return []
 
 
-# Rasa's own steps between the patient's message and the form: nothing was said in between.
-_JUST_HEARD = ("action_listen", "action_extract_slots", "screening_form")
-
-
-def _just_heard(tracker: Tracker) -> bool:
-    """The latest message has not been answered by anything else yet (no digression ran)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return True
-        if event.get("event") == "action" and event.get("name") not in _JUST_HEARD:
-            return False
-        if event.get("event") == "bot":
-            return False
-    return False
-
-
-def _open_message(tracker: Tracker, slot: str) -> str | None:
-    """The patient's message, when it was sent in reply to the open question `slot`."""
-    if tracker.get_slot("requested_slot") != slot or not _just_heard(tracker):
-        return None
-    return tracker.latest_message.get("text") or ""
-
-
-def _leaves_question(tracker: Tracker, text: str, readable: bool) -> bool:
-    """A digression the rules answer (the form is then rejected and asks again afterwards)."""
-    intent = tracker.latest_message.get("intent") or {}
-    return is_digression(
-        text=text,
-        readable=readable,
-        intent=intent.get("name"),
-        confidence=float(intent.get("confidence") or 0.0),
-    )
-
-
 def _extract_agreement(tracker: Tracker, slot: str) -> dict[str, Any]:
     """Consent or "is that right?": the open question's answer unless it is a digression."""
-    text = _open_message(tracker, slot)
-    if text is None or _leaves_question(tracker, text, read_consent(text) is not None):
+    text = open_message(tracker, slot)
+    if text is None or leaves_question(tracker, text, read_consent(text) is not None):
         return {}
     return {slot: text}
 
@@ -136,14 +104,14 @@ def _extract_question(question_id: str):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        text = _open_message(tracker, question_id)
+        text = open_message(tracker, question_id)
         if text is None:
             return {}
         answers = answers_from(tracker)
         readable = len(text) <= messages.TOO_LONG and (
             read_answer(TRIAL, question_id, text, TRIAL.today(), answers) is not None
         )
-        if _leaves_question(tracker, text, readable):
+        if leaves_question(tracker, text, readable):
             return {}
         return {question_id: text}
 

@@ -39,6 +39,11 @@ DIGRESSION_INTENTS = frozenset(
         "delete_data",
     }
 )
+# While contact details are asked, only these leave the question: a name or a time of day is
+# free text ("Hope", "evenings"), so anything else is the answer.
+CONTACT_DIGRESSION_INTENTS = frozenset(
+    {"stop", "delete_data", "what_do_you_know", "human_handoff", "start_over"}
+)
 # Sure enough that an unreadable message is this digression (the NLU's fallback is at 0.65).
 DIGRESSION_CONFIDENCE = 0.65
 # Sure enough that a question back to us is a digression even though it names an answer's words.
@@ -56,9 +61,17 @@ def asks_back(text: str) -> bool:
     return bool(_QUESTION_BACK.search(text.strip()))
 
 
-def is_digression(*, text: str, readable: bool, intent: str | None, confidence: float) -> bool:
-    """True when the message should leave the open question for a digression rule."""
-    if intent not in DIGRESSION_INTENTS:
+def is_digression(
+    *,
+    text: str,
+    readable: bool,
+    intent: str | None,
+    confidence: float,
+    intents: frozenset[str] = DIGRESSION_INTENTS,
+) -> bool:
+    """True when the message should leave the open question for a digression rule; `intents`
+    are the digressions the rules answer at this question."""
+    if intent not in intents:
         return False
     if not readable:
         return confidence >= DIGRESSION_CONFIDENCE
@@ -142,6 +155,7 @@ def needs_read_back(question_id: str, value: object, lexicon: Lexicon, text: str
 
 
 __all__ = [
+    "CONTACT_DIGRESSION_INTENTS",
     "DIGRESSION_INTENTS",
     "PLAIN_READINGS",
     "READ_BACK_QUESTIONS",

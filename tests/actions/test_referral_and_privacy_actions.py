@@ -190,3 +190,49 @@ def test_changing_ones_mind_about_news_keeps_nothing(store, dispatcher, domain):
         stored = repository.describe_conversation_data(session=session, conversation_id="patient-1")
     assert stored["other_studies_contacts"] == []
     assert "not kept any way to contact you" in texts(dispatcher)[0]
+
+
+def contact_tracker(slot, text, intent="inform", confidence=1.0):
+    """The referral form asking `slot`, and the patient's reply just heard."""
+    tracker = make_tracker(
+        {"requested_slot": slot}, text=text, intent=intent, active_loop="referral_form"
+    )
+    tracker.latest_message["intent"]["confidence"] = confidence
+    tracker.events = [{"event": "user", "text": text}]
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent", "confidence", "taken"),
+    [
+        ("contact_name", "Hope", "greet", 0.9, True),  # a name, whatever the NLU thought
+        ("contact_time", "evenings please, after 6", "ask_why", 0.9, True),
+        ("contact_phone", "138 0013 8000", "stop", 0.9, True),  # a readable phone wins
+        ("contact_email", "delete.me@example.com", "delete_data", 0.95, True),
+        ("contact_name", "stop, I changed my mind", "stop", 0.95, False),  # clearly a stop
+        ("contact_phone", "I want to talk to a person", "human_handoff", 0.9, False),
+        ("contact_time", "what do you know about me", "what_do_you_know", 0.9, False),
+        ("contact_name", "stop", "stop", 0.4, True),  # not sure it is a stop: the answer
+    ],
+)
+def test_the_open_contact_question_takes_the_answer_first(
+    dispatcher, domain, slot, text, intent, confidence, taken
+):
+    tracker = contact_tracker(slot, text, intent, confidence)
+    extracted = run(getattr(FORM, f"extract_{slot}")(dispatcher, tracker, domain))
+    assert extracted == ({slot: text} if taken else {})
+
+
+def test_a_contact_answer_is_only_taken_for_the_open_question(dispatcher, domain):
+    tracker = contact_tracker("contact_phone", "Li Na")
+    assert run(FORM.extract_contact_name(dispatcher, tracker, domain)) == {}
+
+
+def test_the_news_contact_takes_the_answer_first(dispatcher, domain):
+    tracker = make_tracker(
+        {"requested_slot": "news_contact"}, text="li@example.com", active_loop="other_studies_form"
+    )
+    tracker.events = [{"event": "user", "text": "li@example.com"}]
+    form = referral.ValidateOtherStudiesForm()
+    extracted = run(form.extract_news_contact(dispatcher, tracker, domain))
+    assert extracted == {"news_contact": "li@example.com"}
