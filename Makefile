@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 
-.PHONY: help venv model run test shell lint bench nlu-report
+.PHONY: help venv model run test shell lint bench nlu-report eval
 
 help:
 	@echo "make run         set up, train if needed, start the assistant, dashboard and patient page"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint        ruff"
 	@echo "make bench       engine and conversation benchmarks"
 	@echo "make nlu-report  NLU accuracy on held-out data, clean and with noise"
+	@echo "make eval         realistic patient conversations against the real stack: accuracy, wrong 'likely eligible', no outcome"
 
 venv:
 	@bash scripts/setup_venv.sh
@@ -39,3 +40,6 @@ bench: model
 
 nlu-report: venv
 	$(PY) scripts/nlu_report.py
+
+eval: model
+	$(PY) scripts/eval.py $(EVAL_ARGS)
