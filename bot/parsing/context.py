@@ -45,6 +45,15 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "was taking",
             "used to take",
             "had been on",
+            "quit",
+            "went off",
+            "stopped taking",
+            "tapered off",
+            "吃过",
+            "用过",
+            "得过",
+            "曾经",
+            "小时候",
             "以前",
             "之前吃过",
             "之前用过",
@@ -64,6 +73,14 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "停药",
             "已经停",
             "以前",
+            "tapered off",
+            "cleared up",
+            "it cleared",
+            "went away",
+            "was treated",
+            "治好了",
+            "已经好了",
+            "停药了",
         ),
     ),
     PLANNED: (
@@ -81,6 +98,24 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "planning to start",
             "thinking of starting",
             "suggested",
+            "might add",
+            "may add",
+            "might try",
+            "may try",
+            "plans to give me",
+            "plan to give me",
+            "scheduled for",
+            "supposed to start",
+            "on the list for",
+            "on the waiting list for",
+            "planning to get",
+            "going to get",
+            "next month",
+            "next week",
+            "建议用",
+            "要开始",
+            "下周",
+            "下个月",
             "医生说要加",
             "要加",
             "准备",
@@ -93,7 +128,7 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             *(f"my {who}" for who in _RELATIVES),
             *("我妈", "我爸", "家人", "妈妈", "爸爸", "我姐", "我哥", "我弟", "我妹", "我老公"),
         ),
-        (),
+        ("in my family", "in the family", "runs in"),
     ),
     NEGATIVE_TEST: (
         ("tested negative for", "negative for", "阴性"),
@@ -110,14 +145,26 @@ _RESULT_FILLERS = frozenset(
 # A clause right after a mention that only says it was stopped ("CellCept, stopped it in March",
 # "CellCept, stopped in 2020", "环磷酰胺，停了"); "Plaquenil, stopped methotrexate" names another.
 _STOPPED_IT = re.compile(
-    r"\s*(?:i\s+|but\s+)?(?:stopped|quit|came off|no longer take)"
+    r"\s*(?:i\s+|but\s+|i\s+have\s+|ive\s+)?"
+    r"(?:stopped|quit|came off|no longer take|tapered off|went off|not any ?more|no longer)"
     r"(?:\s+(?:it|them|that|those|both|taking it|taking them))?"
-    r"(?:\s+(?:in|last|on|since|about|around|a|an|years?|months?|weeks?|ago|already|now|\d)\b.*)?\s*$"
-    r"|\s*(?:已经|早就)?停(?:了|药|掉了)"
+    r"(?:\s+(?:in|last|on|since|about|around|a|an|years?|months?|weeks?|ago|already|now|when|"
+    r"after|because|due|\d)\b.*)?\s*$"
+    r"|\s*(?:去年|已经|早就)?停(?:了|药|掉了)"
 )
+# "still on it" after a mention keeps it present; "no longer" before it is the past, not a no;
+# "no side effects from Benlysta" negates the side effects, not Benlysta.
+_STILL_ON = re.compile(r"\bstill (?:on|taking|take)\b|还在吃|一直在吃")
+_NO_LONGER = re.compile(r"\bno longer\b|\bnot any ?more\b")
+_ABOUT_SOMETHING_ELSE = re.compile(
+    r"\b(?:no|without|never had any|not any)\s+(?:side effects?|problems?|issues?|reactions?)"
+    r"\s+(?:from|with|on|to)\b"
+)
+_THE_PATIENT = re.compile(r"\b(?:me|my|i|im)\b|我(?![妈爸姐哥弟妹老公])")
 CLAUSE_BREAK = re.compile(
     r"[,.;:!?()，。；：！？、]|\b(?:but|except|although|though|however|whereas)\b"
     r"|\b(?:apart|other) (?:from|than)\b|但是|但|不过|除了"
+    r"|\b(?:and|but) now\b|\bcurrently\b|现在|目前"
 )
 
 
@@ -154,12 +201,16 @@ def status(text: str, start: int, end: int) -> str:
     """The context of the mention text[start:end] (a prepared text): PRESENT, NEGATED, PAST,
     PLANNED, OTHER_PERSON or NEGATIVE_TEST."""
     try:
-        if is_negated(text, start):
-            return NEGATED
         clause_start, clause_end = clause_of(text, start, end)
         before = text[clause_start:start]
         after = text[end:clause_end]
-        if _has(before, TRIGGERS[OTHER_PERSON][0]):
+        if _STILL_ON.search(after):
+            return PRESENT
+        if _NO_LONGER.search(before):
+            return PAST
+        if is_negated(text, start) and not _ABOUT_SOMETHING_ELSE.search(before):
+            return NEGATED
+        if _others(before) or _has(after, TRIGGERS[OTHER_PERSON][1]):
             return OTHER_PERSON
         neg_before, neg_after = TRIGGERS[NEGATIVE_TEST]
         if not _has(after, _POSITIVE_TEST) and (_has(before, neg_before) or _has(after, neg_after)):
@@ -176,6 +227,16 @@ def status(text: str, start: int, end: int) -> str:
         return PRESENT
     except Exception:  # a parser never raises: unknown context reads as present
         return PRESENT
+
+
+def _others(before: str) -> bool:
+    """Someone else is named before the mention, and the patient is not named after them ("my
+    mum had a transplant" is hers; "my mum reminds me to take my CellCept" is the patient's)."""
+    for phrase in TRIGGERS[OTHER_PERSON][0]:
+        found = phrase_pattern(phrase).search(before)
+        if found and not _THE_PATIENT.search(before[found.end() :]):
+            return True
+    return False
 
 
 def is_present(text: str, start: int, end: int, *, past_counts: bool = False) -> bool:

@@ -309,6 +309,11 @@ _HEART_TREATMENT = (
 )
 
 
+# A heart event the patient had is theirs however long ago ("去年得过心梗", "I had a heart
+# attack"): its date, asked next, decides; only someone else's or a denied one is a no.
+_OWN_EVENT = frozenset({context.PRESENT, context.PAST})
+
+
 def parse_cardiac_events(text: str) -> str | None:
     """ "yes" | "no" | UNSURE | None. A heart attack, heart failure or unstable chest pain that
     is the patient's own is a yes (its date is asked next, so an old one is no barrier); an
@@ -322,10 +327,10 @@ def parse_cardiac_events(text: str) -> str | None:
         for s, e, found in _statuses(prepared, _CHEST_PAIN)
         if not any(ss <= s < se for ss, se, _ in serious)
     ]
-    if any(found == context.PRESENT for _, _, found in serious):
+    if any(found in _OWN_EVENT for _, _, found in serious):
         return "yes"
     answer: str | None = None
-    if any(found == context.PRESENT for _, _, found in rhythm):
+    if any(found in _OWN_EVENT for _, _, found in rhythm):
         treatments = _find(prepared, _HEART_TREATMENT)
         if not treatments:
             answer = UNSURE

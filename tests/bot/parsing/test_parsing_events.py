@@ -61,6 +61,8 @@ def test_active_infection_unclear_is_never_no(text, today, lexicon):
         ("chest pain", UNSURE),
         ("I had a heart attack in 2019", "yes"),  # its date is asked next
         ("房颤，在吃药", "yes"),
+        ("上个月得过心梗", "yes"),  # a past event is the patient's: its date decides (regression)
+        ("I used to have an irregular heartbeat, treated with ablation", "yes"),
         ("没有", "no"),
         ("no heart problems", "no"),
         ("no", "no"),
