@@ -57,6 +57,9 @@ class Vaccine:
     kind: str
     covid: bool
     names: tuple[str, ...]
+    # For a name that can mean several products ("shingles vaccine"): the products it can be.
+    # Naming one of them as well ("Shingrix, the shingles vaccine") says which it was.
+    one_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -400,7 +403,9 @@ def _load_medicines(path: Path) -> dict[str, Medicine]:
 def _load_vaccines(path: Path) -> tuple[dict[str, Vaccine], tuple[str, ...]]:
     reader = _FileReader(path)
     data = reader.load()
-    entries = reader.entries(data, "vaccines", {"id", "name", "kind", "covid", "names"}, set())
+    entries = reader.entries(
+        data, "vaccines", {"id", "name", "kind", "covid", "names"}, {"one_of"}
+    )
     vaccines = {}
     for entry in entries:
         entry_id = entry["id"]
@@ -414,7 +419,11 @@ def _load_vaccines(path: Path) -> tuple[dict[str, Vaccine], tuple[str, ...]]:
             kind=entry["kind"],
             covid=entry["covid"],
             names=reader.names(entry_id, entry["names"]),
+            one_of=tuple(entry.get("one_of") or ()),
         )
+    for vaccine in vaccines.values():
+        if unknown := set(vaccine.one_of) - set(vaccines):
+            raise reader.fail(vaccine.id, f"one_of names unknown vaccines {sorted(unknown)}")
     return vaccines, reader.string_list(data, "generic_covid_names")
 
 

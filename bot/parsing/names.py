@@ -230,6 +230,8 @@ def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | Non
     asks which one. A bare "yes" is unreadable here: it does not say which vaccine."""
     prepared = prepare(text)
     products = _affirmed(lexicon, "vaccine", prepared)
+    named = set(products)
+    products = [p for p in products if not named & set(lexicon.vaccines[p].one_of)]
     generic_covid = _unnamed_covid(lexicon, prepared)
     if products or generic_covid:
         return {"products": products, "generic_covid": generic_covid, "none": False}
