@@ -51,6 +51,8 @@ class Outcome:
     verdict: str
     reason: str
     until: date | None = None
+    # A met criterion the coordinator should still confirm ("birth control does not apply").
+    confirm: bool = False
 
 
 @dataclass(frozen=True)
@@ -380,7 +382,11 @@ def contraception(ctx: RuleContext) -> Outcome:
     outcomes = {
         "yes": Outcome(MET, "Willing to use birth control for 12 months."),
         "no": Outcome(NOT_MET, "Not willing to use birth control for 12 months."),
-        "not_applicable": Outcome(UNKNOWN, "Says birth control does not apply to them; confirm."),
+        # The spec: "does not apply" (after menopause, sterilised) is met, confirmed by the
+        # coordinator.
+        "not_applicable": Outcome(
+            MET, "Says birth control does not apply to them; confirm.", confirm=True
+        ),
     }
     return _by_answer(ctx.value("contraception"), outcomes, "Not sure about using birth control.")
 

@@ -345,3 +345,11 @@ JARGON = re.compile(
 @pytest.mark.parametrize("criterion", TRIAL.criteria, ids=lambda c: c.id)
 def test_patient_explanations_are_free_of_protocol_jargon(criterion):
     assert not JARGON.search(criterion.explain), criterion.explain
+
+
+def test_birth_control_that_does_not_apply_is_met_and_confirmed_by_the_coordinator():
+    """The spec: "does not apply" (after menopause, sterilised) is met, on the to-verify list."""
+    result = assess(TRIAL, answers_with(contraception="not_applicable"), TODAY)
+    assert result.verdict("contraception").verdict == "met"
+    assert result.outcome == engine.LIKELY_ELIGIBLE
+    assert any("birth control does not apply" in item for item in result.to_verify)
