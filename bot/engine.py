@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from bot.parsing import parse_answer
+from bot.parsing.context import as_the_patient
 from bot.rules import (
     INFORMATION,
     MET,
@@ -51,6 +52,7 @@ class Verdict:
     words: str
     parsed: dict[str, Any]
     until: date | None = None
+    confirm: bool = False  # met, but on the coordinator's "to verify" list
 
     def to_dict(self) -> dict[str, Any]:
         """The shape the referral store keeps (see bot.store.repository.save_assessment)."""
@@ -87,12 +89,15 @@ def read_answer(
     text: str,
     today: date,
     answers: Mapping[str, Answer] | None = None,
+    on_behalf_of: str | None = None,
 ) -> Answer | None:
     """Parse the patient's words for a question; None when they could not be read.
 
     `answers` are the answers so far (question id -> Answer), for words that lean on them:
     the patient's age in whole years, from the answer to the age question, dates "since I was
-    19". An age known only as two possible years (a year of birth) is not used."""
+    19". An age known only as two possible years (a year of birth) is not used.
+    `on_behalf_of` is the relative a carer answers for (bot.parsing.context.answered_for): their
+    "my mum had a transplant" is then the patient's own. The Answer keeps the words as typed."""
     question = trial.question(question_id)
     age_years = None
     for asked in trial.questions:
@@ -102,7 +107,11 @@ def read_answer(
             age_years = age
             break
     value = parse_answer(
-        question.answer, text, today=today, lexicon=trial.lexicon, age_years=age_years
+        question.answer,
+        as_the_patient(text, on_behalf_of),
+        today=today,
+        lexicon=trial.lexicon,
+        age_years=age_years,
     )
     return None if value is None else Answer(text=text, value=value)
 
@@ -146,13 +155,14 @@ def _judge(criterion: Criterion, trial: Trial, counted: dict[str, Answer], today
     words = " / ".join(counted[q].text for q in criterion.uses if q in counted)
     parsed = {q: counted[q].value for q in criterion.uses if q in counted}
     if any(q not in counted for q in applicable):
-        verdict, reason, until = PENDING, "Not asked yet.", None
+        verdict, reason, until, confirm = PENDING, "Not asked yet.", None, False
     else:
         context = RuleContext(
             answers=counted, today=today, lexicon=trial.lexicon, params=criterion.params
         )
         found = RULES[criterion.rule].judge(context)
         verdict, reason, until = found.verdict, found.reason, found.until
+        confirm = found.confirm
     return Verdict(
         criterion=criterion.id,
         items=criterion.items,
@@ -165,6 +175,7 @@ def _judge(criterion: Criterion, trial: Trial, counted: dict[str, Answer], today
         words=words,
         parsed=parsed,
         until=until,
+        confirm=confirm,
     )
 
 
@@ -186,7 +197,7 @@ def _to_verify(trial: Trial, verdicts: list[Verdict]) -> tuple[str, ...]:
     unknowns = [
         f"{v.items} {v.summary}: {v.reason}"
         for v in verdicts
-        if v.verdict in (UNKNOWN, PENDING) and v.kind != "information"
+        if (v.verdict in (UNKNOWN, PENDING) and v.kind != "information") or v.confirm
     ]
     checks = [f"{check.item} {check.text}" for check in trial.coordinator_checks]
     return (*unknowns, *checks)

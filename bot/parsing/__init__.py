@@ -27,6 +27,7 @@ from bot.parsing.dose import parse_steroid_dose
 from bot.parsing.events import (
     parse_active_infection,
     parse_cardiac_events,
+    parse_disease_active,
     parse_flu_vaccine_form,
     parse_treatment_change,
     parse_treatment_stable,
@@ -44,6 +45,7 @@ PARSERS: dict[str, Parser] = {
     "yes_no": lambda text, today, lexicon: parse_yes_no(text),
     "age": lambda text, today, lexicon: parse_age(text, today),
     "diagnosis": lambda text, today, lexicon: parse_diagnosis(text),
+    "disease_active": lambda text, today, lexicon: parse_disease_active(text),
     "pregnancy": lambda text, today, lexicon: parse_pregnancy(text),
     "contraception": lambda text, today, lexicon: parse_contraception(text),
     "transplant": lambda text, today, lexicon: parse_transplant(text),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.parsing import context
-from bot.parsing.text import UNSURE, is_negated, is_unsure, phrase_pattern, prepare
+from bot.parsing.text import UNSURE, has_phrase, is_negated, is_unsure, phrase_pattern, prepare
 from bot.parsing.yes_no import yes_no_signal
 
 
@@ -79,9 +79,47 @@ _ONLY_WORDS = ("only", "just", "skin only", "only skin", "只有", "只是", "�
 _SYSTEMIC = ("sle", "systemic", "systemic lupus", "lupus", "lupus nephritis", "系统性", "狼疮")
 
 
+# A lupus that is only suspected, or a patient unsure which kind it is: could go either way.
+_SUSPECTED = (
+    "thinks it is",
+    "thinks its",
+    "think it is",
+    "think its",
+    "probably lupus",
+    "probably sle",
+    "probably has lupus",
+    "might be lupus",
+    "may be lupus",
+    "maybe lupus",
+    "suspect",
+    "suspected",
+    "not confirmed",
+    "nobody confirmed",
+    "no one confirmed",
+    "not diagnosed yet",
+    "still doing tests",
+    "still testing",
+    "waiting for tests",
+    "怀疑",
+    "可能是",
+    "还没确诊",
+    "没有确诊",
+    "疑似",
+)
+
+
 def parse_diagnosis(text: str) -> str | None:
-    """ "yes" | "no" | "skin_only" | "drug_induced" | UNSURE | None."""
+    """ "yes" | "no" | "skin_only" | "drug_induced" | UNSURE | None. A suspected lupus, or a
+    patient unsure whether it is systemic or skin-only, is UNSURE, never a no."""
     prepared = _prepare(text)
+    reading = _diagnosis(prepared)
+    hedged = is_unsure(prepared) or has_phrase(prepared, _SUSPECTED)
+    if hedged and reading in ("no", "skin_only", "yes", None):
+        return UNSURE if reading != "yes" or has_phrase(prepared, _SUSPECTED) else reading
+    return reading
+
+
+def _diagnosis(prepared: str) -> str | None:
     if _mentioned(prepared, _DRUG_INDUCED):
         return "drug_induced"
     if _mentioned(prepared, _SKIN_ONLY):
@@ -252,6 +290,8 @@ _SHORT_ANSWER_WORDS = 3
 def parse_transplant(text: str) -> str | None:
     """ "yes" | "no" | "minor_only" (cornea, skin or bone graft only) | UNSURE | None."""
     prepared = _prepare(text)
+    if is_unsure(prepared) and not has_phrase(prepared, ("transplant", "transplanted", "移植")):
+        return UNSURE  # "not sure, I had some procedure with stem cells?"
     if _mentioned(prepared, _MAJOR_TRANSPLANT):
         return "yes"
     short_answer = len(prepared.split()) <= _SHORT_ANSWER_WORDS

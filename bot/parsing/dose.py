@@ -199,6 +199,14 @@ _STRENGTH_THEN_COUNT = re.compile(
 _COUNT_THEN_STRENGTH = re.compile(
     rf"(?<![\d.])(\d+)\s*{_TABLET}\s*[,，]?\s*(?:of\s+)?(?:the\s+)?{_N}\s*{_MG}(?!\s*{_TABLET})"
 )
+# A strength per tablet said apart from the count: "一天两片 每片5mg", "5mg一片，一天两片",
+# "two tablets a day, each 5 mg".
+_PER_TABLET = re.compile(
+    rf"(?:每|一|(?<![\d.])1\s*|each\s+|per\s+){_TABLET}\s*(?:是|is\s+)?{_N}\s*{_MG}"
+    rf"|(?<![\d.]){_N}\s*{_MG}\s*(?:一|每|1|/|a\s+|per\s+|each\s+){_TABLET}"
+    rf"|\beach\s+(?:one\s+)?(?:is\s+)?{_N}\s*{_MG}"
+)
+_TABLET_COUNT = re.compile(rf"(?<![\d.])(\d+)\s*{_TABLET}")
 # Durations are not frequencies ("started a week ago", "for 2 weeks").
 _DURATION = re.compile(
     r"\b(?:a|an|one|\d+|a few|few|a couple of)\s+(?:days?|weeks?|months?|years?)"
@@ -236,9 +244,23 @@ def _rewrite_tablets(prepared: str) -> str:
     def count_strength(m: re.Match[str]) -> str:
         return f" {int(m[1]) * float(m[2]):g} mg "
 
-    prepared = _HALF_TABLET.sub(half, prepared)
+    prepared = _HALF_TABLET.sub(half, _count_times_strength_apart(prepared))
     prepared = _STRENGTH_THEN_COUNT.sub(strength_count, prepared)
     return _COUNT_THEN_STRENGTH.sub(count_strength, prepared)
+
+
+def _count_times_strength_apart(prepared: str) -> str:
+    """"一天两片 每片5mg" -> "一天 10 mg": one strength per tablet and one count of tablets."""
+    strengths = list(_PER_TABLET.finditer(prepared))
+    if len(strengths) != 1:
+        return prepared
+    found = strengths[0]
+    strength = float(next(group for group in found.groups() if group))
+    rest = prepared[: found.start()] + " " + prepared[found.end() :]
+    counts = list(_TABLET_COUNT.finditer(rest))
+    if len(counts) != 1:
+        return prepared
+    return _TABLET_COUNT.sub(lambda m: f" {int(m[1]) * strength:g} mg ", rest)
 
 
 def _drop_past_steroids(prepared: str, lexicon: Lexicon) -> str:

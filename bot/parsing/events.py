@@ -370,6 +370,9 @@ _DOSE_CHANGE = (
     "halved",
     "doubled",
     "bumped up",
+    "dropped",
+    "weaned",
+    "weaning",
     "went up",
     "went down",
     "higher dose",
@@ -419,9 +422,18 @@ _NEW_MEDICINE = (
 _ANY_CHANGE = ("changed", "change", "changes", "different", "改", "变了", "调整")
 
 
+# "put my prednisone up", "took her dose down", "from 10 to 15 mg": a dose change in other words.
+_MOVED_DOSE = re.compile(
+    r"\b(?:put|moved|pushed|took|brought|bumped|turned)\s+(?:(?:my|her|his|the|it|them)\s+)?"
+    r"(?:\w+\s+)?(?:dose\s+)?(?:up|down)\b"
+    r"|\bfrom\s+\d+(?:\.\d+)?\s*(?:mg)?\s+(?:to|down to|up to)\s+\d"
+)
+
+
 def _change_kinds(prepared: str) -> set[str]:
     """The kinds of change the patient says happened: negated and only planned ones do not
     count ("no dose change", "my doctor wants me to start Benlysta")."""
+    prepared = _MOVED_DOSE.sub(" raised ", prepared)
     without_no_change = _blank(prepared, NO_CHANGE_PHRASES)
     kinds = set()
     for phrases, kind in (
@@ -510,3 +522,79 @@ def parse_flu_vaccine_form(text: str) -> dict[str, object] | str | None:
     if is_unsure(prepared):
         return UNSURE
     return None
+
+
+# --- lupus still active despite treatment (I2) -------------------------------------------------
+# Not controlled: the longest phrases first, so "not well controlled" is not "well controlled".
+_NOT_CONTROLLED = (
+    "not well controlled",
+    "not under control",
+    "not controlled",
+    "not stable",
+    "uncontrolled",
+    "out of control",
+    "没控制住",
+    "控制不好",
+    "控制不住",
+    "不稳定",
+    "没有控制",
+)
+_CONTROLLED = (
+    "remission",
+    "well controlled",
+    "under control",
+    "controlled",
+    "stable",
+    "quiet",
+    "inactive",
+    "dormant",
+    "缓解",
+    "稳定",
+    "控制得很好",
+    "控制得好",
+    "控制得不错",
+    "控制住了",
+)
+_ACTIVE = (
+    "active",
+    "flare",
+    "flares",
+    "flaring",
+    "flared",
+    "flare up",
+    "flare ups",
+    "flareups",
+    "worse",
+    "getting worse",
+    "bad days",
+    "活动",
+    "复发",
+    "发作",
+    "反复",
+    "加重",
+    "犯病",
+)
+
+
+def parse_disease_active(text: str) -> str | None:
+    """ "yes" (still active or flaring) | "no" (well controlled, in remission) | UNSURE | None.
+    Words of both kinds, or a hedge, are UNSURE: never a no that ends the screening unread."""
+    prepared = _prepare(text)
+    if is_unsure(prepared):
+        return UNSURE
+    rest = prepared
+    not_controlled = bool(_find(rest, _NOT_CONTROLLED))
+    rest = _blank(rest, _NOT_CONTROLLED)
+    controlled = any(found == context.PRESENT for _, _, found in _statuses(rest, _CONTROLLED))
+    rest = _blank(rest, _CONTROLLED)
+    active = [(s, found) for s, _, found in _statuses(rest, _ACTIVE)]
+    flaring = not_controlled or any(found == context.PRESENT for _, found in active)
+    quiet = controlled or (active and all(found == context.NEGATED for _, found in active))
+    signal = yes_no_signal(prepared)
+    if flaring and quiet:
+        return UNSURE
+    if flaring:
+        return UNSURE if signal == "no" and not not_controlled else "yes"
+    if quiet:
+        return UNSURE if signal == "yes" else "no"  # "yes, but it is stable now": which?
+    return signal

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.parsing.text import (
     UNSURE,
     UNSURE_PHRASES,
@@ -126,6 +128,7 @@ _NO_EMOJI = ("👎", "❌", "✖", "🙅", "🚫")
 _CJK_PARTICLES = "啊呀吧呢哦的了嗯喔哈"
 _CJK_UNSURE_START = ("不知", "不清", "不确", "不记", "说不")
 _CJK_NO_START = ("没", "不", "否", "无", "从没", "从来没", "从未", "未")
+_CJK_PRONOUN = re.compile(r"^(?:我|她|他)(?=没|不|无|有|是|未|从|否)")
 _CJK_YES = ("是", "对", "有", "嗯", "好", "可以", "会", "愿意", "能", "行", "当然", "确实")
 
 
@@ -137,6 +140,7 @@ def _chinese_yes_no(prepared: str) -> str | None:
     joined = compact(prepared)
     joined = joined[next((i for i, char in enumerate(joined) if has_cjk(char)), 0) :]
     stripped = joined.strip(_CJK_PARTICLES) or joined
+    stripped = _CJK_PRONOUN.sub("", stripped)  # "我没有" is 没有, "她有" is 有
     if stripped.startswith(_CJK_UNSURE_START):
         return UNSURE
     if stripped.startswith(_CJK_NO_START):

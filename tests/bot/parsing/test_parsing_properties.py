@@ -99,7 +99,7 @@ def _has_declared_shape(kind: str, result: object) -> bool:
     """The result shapes of the contract in bot/parsing, kind by kind."""
     if result is None or result == UNSURE:
         return True
-    if kind in ("yes_no", "active_infection", "cardiac_events"):
+    if kind in ("yes_no", "active_infection", "cardiac_events", "disease_active"):
         return result in ("yes", "no")
     if kind == "treatment_stable":
         return result in ("yes", "no", "dose_changed", "new_medicine")
