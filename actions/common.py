@@ -16,7 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
 from bot.conversation import DIGRESSION_INTENTS, is_digression
-from bot.engine import Answer
+from bot.engine import Answer, read_answer
+from bot.parsing.context import answered_for
 from bot.store.db import make_engine
 from bot.trial import Trial, load_trial
 
@@ -112,4 +113,18 @@ def leaves_question(
         intent=intent.get("name"),
         confidence=float(intent.get("confidence") or 0.0),
         intents=intents,
+    )
+
+
+def on_behalf_of(tracker: Tracker) -> str | None:
+    """The relative a carer says they answer for, from the patient's messages so far."""
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return answered_for([*texts, tracker.latest_message.get("text") or ""])
+
+
+def read_for(tracker: Tracker, question_id: str, text: str, answers=None) -> Answer | None:
+    """Read an answer as the engine does, for the patient (a carer's relative, when a carer
+    answers)."""
+    return read_answer(
+        TRIAL, question_id, text, TRIAL.today(), answers, on_behalf_of=on_behalf_of(tracker)
     )

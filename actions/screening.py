@@ -18,6 +18,7 @@ from actions.common import (
     leaves_question,
     now,
     open_message,
+    read_for,
     store_engine,
 )
 from bot import messages
@@ -30,7 +31,6 @@ from bot.engine import (
     next_question,
     progress,
     question_named_in,
-    read_answer,
 )
 from bot.parsing import UNSURE
 from bot.store import repository
@@ -109,7 +109,7 @@ def _extract_question(question_id: str):
             return {}
         answers = answers_from(tracker)
         readable = len(text) <= messages.TOO_LONG and (
-            read_answer(TRIAL, question_id, text, TRIAL.today(), answers) is not None
+            read_for(tracker, question_id, text, answers) is not None
         )
         if leaves_question(tracker, text, readable):
             return {}
@@ -137,7 +137,7 @@ def _validate_question(question_id: str):
             dispatcher.utter_message(text=messages.too_long_message())
             return {question_id: None}
         answers = answers_from(tracker)
-        answer = read_answer(TRIAL, question_id, text, TRIAL.today(), answers)
+        answer = read_for(tracker, question_id, text, answers)
         if answer is not None:
             if needs_read_back(question_id, answer.value, TRIAL.lexicon, text):
                 pending = {"question": question_id, "answer": answer.to_dict()}
@@ -212,7 +212,7 @@ class ValidateScreeningForm(FormValidationAction):
             return {question_id: pending["answer"], CONFIRM: None, READ_BACK: None}
         fixed = _question_to_fix(question_id)
         if said is None and fixed == question_id:  # a new answer instead of yes or no
-            corrected = read_answer(TRIAL, question_id, text, TRIAL.today(), answers_from(tracker))
+            corrected = read_for(tracker, question_id, text, answers_from(tracker))
             if corrected is not None:
                 if needs_read_back(question_id, corrected.value, TRIAL.lexicon, text):
                     new = {"question": question_id, "answer": corrected.to_dict()}
@@ -393,7 +393,7 @@ class ActionCorrectAnswer(Action):
             dispatcher.utter_message(text=messages.correction_unclear_message())
             return []
         question = TRIAL.question(question_id)
-        corrected = read_answer(TRIAL, question_id, text, TRIAL.today())
+        corrected = read_for(tracker, question_id, text)
         if corrected is None:
             dispatcher.utter_message(text=messages.correction_reask_message())
             return [SlotSet(question_id, None), SlotSet("reasked_question", None)]

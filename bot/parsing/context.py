@@ -262,3 +262,57 @@ def has_context_words(text: str) -> bool:
         for kind in (PAST, PLANNED, OTHER_PERSON, NEGATIVE_TEST)
         for phrases in TRIGGERS[kind]
     )
+
+
+# --- a relative answering for the patient ------------------------------------------------------
+# Each relative a carer may answer for, with the words for them (English after "my"; Chinese).
+RELATIVES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "mother": (("mum", "mom", "mother", "mama", "mommy", "mam"), ("妈妈", "母亲", "老妈", "妈")),
+    "father": (("dad", "father", "papa", "daddy"), ("爸爸", "父亲", "老爸", "爸")),
+    "daughter": (("daughter",), ("女儿",)),
+    "son": (("son",), ("儿子",)),
+    "wife": (("wife",), ("老婆", "妻子")),
+    "husband": (("husband",), ("老公", "丈夫")),
+    "sister": (("sister",), ("姐姐", "妹妹", "姐", "妹")),
+    "brother": (("brother",), ("哥哥", "弟弟", "哥", "弟")),
+    "grandmother": (("grandmother", "grandma", "gran", "nan"), ("奶奶", "外婆", "姥姥")),
+    "partner": (("partner", "girlfriend", "boyfriend"), ("对象",)),
+    "friend": (("friend",), ("朋友",)),
+}  # fmt: skip
+
+
+def _carer_patterns(english: tuple[str, ...], chinese: tuple[str, ...]) -> re.Pattern[str]:
+    who = "|".join(sorted(english, key=len, reverse=True))
+    zh = "|".join(sorted(chinese, key=len, reverse=True))
+    return re.compile(
+        rf"\b(?:for|on behalf of|about|helping|help)\s+my\s+(?:{who})\b"
+        rf"|\bmy\s+(?:{who})\s*(?:is|was|will be|turned|turns|just turned)?\s*(?:\d|about\b|"
+        rf"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty)\b)"
+        rf"|(?:帮|替|给|为|代)(?:我)?(?:{zh})|(?:我)?(?:{zh})(?:今年)?\s*\d+\s*岁"
+    )
+
+
+_CARER = {relative: _carer_patterns(*words) for relative, words in RELATIVES.items()}
+
+
+def answered_for(texts: list[str]) -> str | None:
+    """The relative a carer says they are answering for ("I'm filling this in for my mum",
+    "my daughter is 45", "帮我妈填的"), from the patient's messages so far; None for oneself."""
+    for text in texts:
+        prepared = prepare(text).replace("'", "")
+        for relative, pattern in _CARER.items():
+            if pattern.search(prepared):
+                return relative
+    return None
+
+
+def as_the_patient(text: str, relative: str | None) -> str:
+    """The carer's words with the relative they answer for as the patient: "my mum had a kidney
+    transplant" is the patient's transplant when the carer answers for their mum."""
+    if relative is None or relative not in RELATIVES:
+        return text
+    english, chinese = RELATIVES[relative]
+    who = "|".join(sorted(english, key=len, reverse=True))
+    text = re.sub(rf"\bmy\s+(?:{who})(?:'s|s)?\b", "I", text, flags=re.IGNORECASE)
+    zh = "|".join(sorted(chinese, key=len, reverse=True))
+    return re.sub(rf"(?:我)?(?:{zh})", "我", text)

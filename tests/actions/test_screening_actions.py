@@ -338,3 +338,11 @@ def test_an_answer_with_context_words_is_read_back_in_plain_words(dispatcher, do
 def test_a_plain_answer_is_not_read_back(dispatcher, domain):
     result = run(FORM.validate_transplant("nope", dispatcher, make_tracker(), domain))
     assert result["transplant"] == {"text": "nope", "value": "no"}
+
+
+def test_a_carers_relative_is_read_as_the_patient(dispatcher, domain):
+    text = "no, but my mum had a kidney transplant"
+    events = [{"event": "user", "text": "hi, I'm filling this in for my mum"}]
+    tracker = make_tracker(text=text, events=events)
+    result = run(FORM.validate_transplant(text, dispatcher, tracker, domain))
+    assert result["readback"]["answer"] == {"text": text, "value": "yes"}

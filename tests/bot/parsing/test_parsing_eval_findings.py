@@ -1,0 +1,104 @@
+"""Regressions found by `make eval` (tests/eval): answers the parsers misread, now read right."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.parsing import UNSURE, parse_answer
+from bot.parsing.context import answered_for, as_the_patient
+
+
+def read(kind, text, today, lexicon):
+    return parse_answer(kind, text, today=today, lexicon=lexicon)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        # a suspected lupus, or not knowing which kind, is unknown, never a no
+        ("diagnosis", "I'm not sure if it's systemic or just skin, she has rashes", UNSURE),
+        ("diagnosis", "my GP thinks it's lupus, nobody confirmed it yet", UNSURE),
+        ("diagnosis", "医生怀疑是狼疮，还没确诊", UNSURE),
+        ("diagnosis", "only skin lupus", "skin_only"),
+        # a vague procedure the patient is unsure of is not a definite transplant
+        ("transplant", "not sure, I had some procedure with stem cells? I'd have to check", UNSURE),
+        ("transplant", "not sure of the year but I had a kidney transplant", "yes"),
+        ("transplant", "我没有，我妈做过肾移植", "no"),
+        ("yes_no", "我没有", "no"),
+        ("yes_no", "她有", "yes"),
+        # still active, in the words patients use
+        ("disease_active", "in remission", "no"),
+        ("disease_active", "还在活动，经常复发", "yes"),
+        ("disease_active", "not well controlled", "yes"),
+        ("disease_active", "no flares lately", "no"),
+        ("disease_active", "控制得很好", "no"),
+        ("disease_active", "yes but it is stable now", UNSURE),
+        ("disease_active", "honestly I can't tell, some bad days", UNSURE),
+        # a dose change said in other words
+        (
+            "treatment_stable",
+            "yes, except the doctor put my prednisone up 5 days ago",
+            "dose_changed",
+        ),
+        ("treatment_stable", "yes, went from 10 to 15 mg", "dose_changed"),
+        ("treatment_stable", "yes, same meds, put on weight though", "yes"),
+    ],
+)
+def test_read_by_meaning(kind, text, expected, today, lexicon):
+    assert read(kind, text, today, lexicon) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "mg"),
+    [
+        ("泼尼松 一天两片 每片5mg", 10.0),
+        ("5mg一片，一天两片", 10.0),
+        ("每天两片，一片5毫克", 10.0),
+        ("two tablets a day, each 5 mg", 10.0),
+        ("一天两次，每次一片，每片5mg", 10.0),
+    ],
+)
+def test_a_strength_per_tablet_apart_from_the_count(text, mg, today, lexicon):
+    assert read("steroid_dose", text, today, lexicon)["mg_per_day"] == mg
+
+
+@pytest.mark.parametrize(
+    ("text", "products"),
+    [
+        ("yes Shingrix, the shingles vaccine, 2nd dose", ["shingrix"]),
+        ("shingles vaccine", ["shingles_unspecified"]),
+        ("the RSV vaccine, Arexvy", ["arexvy"]),
+        ("flu vaccine, the nasal flumist", ["flumist"]),
+    ],
+)
+def test_naming_the_product_says_which_one_it_was(text, products, today, lexicon):
+    assert read("vaccines", text, today, lexicon)["products"] == products
+
+
+@pytest.mark.parametrize(
+    ("said", "relative"),
+    [
+        (["hi, I'm filling this in for my mum"], "mother"),
+        (["hi", "my daughter is 45"], "daughter"),
+        (["hello, asking for my dad"], "father"),
+        (["帮我妈填的"], "mother"),
+        (["我妈今年61岁"], "mother"),
+        (["hi", "34"], None),
+        (["no, but my mum had a kidney transplant"], None),  # a fact about her, not a carer
+    ],
+)
+def test_a_carer_says_who_they_answer_for(said, relative):
+    assert answered_for(said) == relative
+
+
+def test_a_carers_relative_is_the_patient(today, lexicon):
+    carer = as_the_patient("no, but my mum had a kidney transplant", "mother")
+    assert read("transplant", carer, today, lexicon) == "yes"
+    medicines = as_the_patient("my daughter takes cellcept and hydroxychloroquine", "daughter")
+    assert read("medicines", medicines, today, lexicon)["medicines"] == [
+        "mycophenolate_mofetil",
+        "hydroxychloroquine",
+    ]
+    other = as_the_patient("my dad had a heart attack", "mother")
+    assert read("cardiac_events", other, today, lexicon) == "no"
+    assert as_the_patient("我妈做过肾移植，我爸没有", "mother") == "我做过肾移植，我爸没有"
