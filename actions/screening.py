@@ -22,7 +22,7 @@ from actions.common import (
     store_engine,
 )
 from bot import messages
-from bot.conversation import needs_read_back, read_consent
+from bot.conversation import MEDICINE_QUESTIONS, needs_read_back, read_back_later, read_consent
 from bot.engine import (
     LIKELY_ELIGIBLE,
     NEEDS_REVIEW,
@@ -140,8 +140,10 @@ def _validate_question(question_id: str):
         answer = read_for(tracker, question_id, text, answers)
         if answer is not None:
             if needs_read_back(question_id, answer.value, TRIAL.lexicon, text):
-                pending = {"question": question_id, "answer": answer.to_dict()}
-                return {question_id: None, READ_BACK: pending, "reasked_question": None}
+                upcoming = next_question(TRIAL, {**answers, question_id: answer}, TRIAL.today())
+                if not read_back_later(question_id, upcoming and upcoming.id):
+                    pending = {"question": question_id, "answer": answer.to_dict()}
+                    return {question_id: None, READ_BACK: pending, "reasked_question": None}
             return {question_id: answer.to_dict(), "reasked_question": None}
         if tracker.get_slot("reasked_question") == question_id:
             dispatcher.utter_message(text=messages.recorded_as_unsure_message())
@@ -220,7 +222,8 @@ class ValidateScreeningForm(FormValidationAction):
                 return {question_id: corrected.to_dict(), CONFIRM: None, READ_BACK: None}
         if said == "no" or tracker.get_slot("reasked_question") == CONFIRM:
             dispatcher.utter_message(text=messages.readback_fix_message())
-            return {fixed: None, question_id: None, CONFIRM: None, READ_BACK: None}
+            again = MEDICINE_QUESTIONS if fixed == "current_medicines" else (question_id,)
+            return {**dict.fromkeys(again), CONFIRM: None, READ_BACK: None}
         return {CONFIRM: None, "reasked_question": CONFIRM}
 
     async def validate_consent(
@@ -246,8 +249,8 @@ class ValidateScreeningForm(FormValidationAction):
 
 
 def _question_to_fix(question_id: str) -> str:
-    """A steroid dose is said back with the current medicines: "no" asks for those again."""
-    return "current_medicines" if question_id == "steroid_dose" else question_id
+    """The medicines are said back together: "no" asks for them again from the start."""
+    return "current_medicines" if question_id in MEDICINE_QUESTIONS else question_id
 
 
 for _question in TRIAL.questions:

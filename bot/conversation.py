@@ -116,23 +116,28 @@ READ_BACK_QUESTIONS = frozenset(
 )
 
 
-def _has_steroid(value: object, lexicon: Lexicon) -> bool:
-    medicines = value.get("medicines") if isinstance(value, dict) else None
-    return any(lexicon.medicine(m).drug_class == "corticosteroid" for m in medicines or [])
-
-
 # Plain answers (what the yes/no-like parsers return) that can be said back in one word or two.
 PLAIN_READINGS = frozenset({"yes", "no", "not_applicable", "dose_changed", "new_medicine"})
 # Questions that decide nothing: their answers are not said back, whatever their words.
 _INFORMATION_ONLY = frozenset({"travel", "disease_activity_score"})
 
 
+# Said back together, once, after the last of them that is asked: "Now: Plaquenil and
+# prednisone 10 mg a day. Ever taken: CellCept. Is that right?"
+MEDICINE_QUESTIONS = ("current_medicines", "steroid_dose", "immunosuppressant_history")
+
+
+def read_back_later(question_id: str, upcoming: str | None) -> bool:
+    """Wait with this medicines read-back: the next question is about the medicines too."""
+    return question_id in MEDICINE_QUESTIONS and upcoming in MEDICINE_QUESTIONS
+
+
 def needs_read_back(question_id: str, value: object, lexicon: Lexicon, text: str = "") -> bool:
     """Say this reading back before it is judged?
 
     Medicines, doses, vaccines and infections decide outcomes, so they are said back; a plain
-    "none" of vaccines or infections, and "not sure", have nothing to confirm. Current medicines
-    with a steroid are said back together with the steroid's dose, one question later. Any other
+    "none" of vaccines or infections, and "not sure", have nothing to confirm (the medicines
+    are said back together, see read_back_later). Any other
     deciding answer is said back when its words carry context ("no, but my mum had a kidney
     transplant", "yes, except I raised my prednisone"): the reading is then not the first word.
     """
@@ -147,8 +152,6 @@ def needs_read_back(question_id: str, value: object, lexicon: Lexicon, text: str
         )
     if not isinstance(value, dict):
         return False
-    if question_id == "current_medicines":
-        return not _has_steroid(value, lexicon)
     if question_id in ("viral_infections", "mrna_lnp", "covid_vaccine_type", "live_vaccine"):
         return not value.get("none")
     return True
@@ -157,10 +160,12 @@ def needs_read_back(question_id: str, value: object, lexicon: Lexicon, text: str
 __all__ = [
     "CONTACT_DIGRESSION_INTENTS",
     "DIGRESSION_INTENTS",
+    "MEDICINE_QUESTIONS",
     "PLAIN_READINGS",
     "READ_BACK_QUESTIONS",
     "asks_back",
     "is_digression",
     "needs_read_back",
+    "read_back_later",
     "read_consent",
 ]

@@ -359,6 +359,10 @@ def readback_message(trial: Trial, question_id: str, value: object, answers: dic
         said = _medicines_readback(lexicon, medicines, value)
     elif question_id == "immunosuppressant_history":
         said = _history_readback(lexicon, value)  # type: ignore[arg-type]
+        current = answers["current_medicines"].value if "current_medicines" in answers else None
+        if isinstance(current, dict):  # the medicines are said back together
+            dose = answers["steroid_dose"].value if "steroid_dose" in answers else None
+            said = [*_medicines_readback(lexicon, current, dose), *said]
     elif question_id == "viral_infections":
         said = _infections_readback(value)  # type: ignore[arg-type]
     elif isinstance(value, str):

@@ -306,22 +306,40 @@ def test_a_new_answer_at_the_read_back_is_read_back_in_turn(dispatcher, domain):
     assert result["readback"]["answer"]["text"] == "plaquenil and imuran"
 
 
-def test_a_steroid_is_read_back_with_its_dose(dispatcher, domain):
-    current = medicines_answer("plaquenil and prednisone")
-    slots = {"consent": True, "current_medicines": current}
+def test_the_medicines_are_read_back_once_after_the_last_medicine_question(dispatcher, domain):
+    medicines = ("current_medicines", "steroid_dose", "immunosuppressant_history")
+    slots = {"consent": True, **base_answers()}
+    for question in medicines:
+        slots.pop(question)  # answered up to the medicines
+    typed = "plaquenil and prednisone"
+    result = run(FORM.validate_current_medicines(typed, dispatcher, make_tracker(slots), domain))
+    assert result["current_medicines"]["text"] == typed  # the dose comes next
+    slots["current_medicines"] = result["current_medicines"]
+    result = run(FORM.validate_steroid_dose("10 mg a day", dispatcher, make_tracker(slots), domain))
+    assert result["steroid_dose"]["text"] == "10 mg a day"  # medicines ever taken come next
+    slots["steroid_dose"] = result["steroid_dose"]
     result = run(
-        FORM.validate_current_medicines(
-            "plaquenil and prednisone", dispatcher, make_tracker(), domain
-        )
+        FORM.validate_immunosuppressant_history("cellcept", dispatcher, make_tracker(slots), domain)
     )
-    assert result["current_medicines"]["text"] == "plaquenil and prednisone"  # the dose comes next
+    slots["readback"] = result["readback"]
+    run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
+    said = texts(dispatcher)[0]
+    assert "Now: Hydroxychloroquine (Plaquenil) and Prednisone 10 mg a day." in said
+    assert "Ever taken: Mycophenolate mofetil (CellCept)." in said
+    fixed = run(FORM.validate_confirm_answer("no", dispatcher, make_tracker(slots, "no"), domain))
+    assert fixed["current_medicines"] is None and fixed["steroid_dose"] is None
+    assert fixed["immunosuppressant_history"] is None
+
+
+def test_a_steroid_is_read_back_with_its_dose_when_nothing_else_is_asked(dispatcher, domain):
+    slots = {"consent": True, **base_answers()}
+    for question in ("steroid_dose", "immunosuppressant_history"):
+        slots.pop(question)
+    slots["current_medicines"] = medicines_answer("plaquenil, cellcept and prednisone")  # 2 I4
     result = run(FORM.validate_steroid_dose("10 mg a day", dispatcher, make_tracker(slots), domain))
     slots["readback"] = result["readback"]
     run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
-    assert "Now: Hydroxychloroquine (Plaquenil) and Prednisone 10 mg a day." in texts(dispatcher)[0]
-    tracker = make_tracker(slots, text="no")
-    fixed = run(FORM.validate_confirm_answer("no", dispatcher, tracker, domain))
-    assert fixed["current_medicines"] is None and fixed["steroid_dose"] is None
+    assert "Prednisone 10 mg a day." in texts(dispatcher)[0]
 
 
 def test_an_answer_with_context_words_is_read_back_in_plain_words(dispatcher, domain):

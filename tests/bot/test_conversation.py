@@ -3,7 +3,13 @@
 import pytest
 
 from bot import messages
-from bot.conversation import asks_back, is_digression, needs_read_back, read_consent
+from bot.conversation import (
+    asks_back,
+    is_digression,
+    needs_read_back,
+    read_back_later,
+    read_consent,
+)
 from bot.parsing import UNSURE
 from bot.trial import load_trial
 
@@ -78,7 +84,7 @@ def medicines(*ids, none=False):
     [
         ("current_medicines", medicines("hydroxychloroquine"), True),
         ("current_medicines", medicines(none=True), True),  # "none" ends the screening: confirm
-        ("current_medicines", medicines("hydroxychloroquine", "prednisone"), False),  # with dose
+        ("current_medicines", medicines("hydroxychloroquine", "prednisone"), True),
         ("current_medicines", UNSURE, False),
         ("steroid_dose", {"medicine": "prednisone", "mg_per_day": 10.0}, True),
         ("immunosuppressant_history", medicines("methotrexate"), True),
@@ -122,3 +128,19 @@ def test_a_context_read_back_names_the_question_and_the_plain_reading():
     assert TRIAL.question("transplant").ask in said
     assert "I have your answer as: No." in said
     assert said.endswith("Is that right?")
+
+
+@pytest.mark.parametrize(
+    ("question", "upcoming", "later"),
+    [
+        ("current_medicines", "steroid_dose", True),
+        ("current_medicines", "immunosuppressant_history", True),
+        ("steroid_dose", "immunosuppressant_history", True),
+        ("steroid_dose", "treatment_stable", False),  # the last medicine question: say it now
+        ("immunosuppressant_history", "treatment_stable", False),
+        ("current_medicines", None, False),  # "none" ends the screening: confirm it first
+        ("mrna_lnp", "covid_vaccine_type", False),
+    ],
+)
+def test_the_medicines_are_said_back_together_after_the_last_of_them(question, upcoming, later):
+    assert read_back_later(question, upcoming) is later
