@@ -80,6 +80,24 @@ _NOT_NOW = re.compile(
 _ILLNESS = re.compile(r"\b(?:lupus|sle|flares?)\b|狼疮")
 # Two ages given as a range or alternatives ("34-35", "34 or 35"): which one is it?
 _ALTERNATIVES = re.compile(r"\d\s*(?:-|–|~|/|\bto\b|\bor\b|到|至|或)\s*\d")
+# A two-digit year of birth ("88年的", "88年出生", "born in '88"): no one says their age with 年.
+_TWO_DIGIT_BIRTH_YEAR = re.compile(
+    r"(?<![\d.])(\d{2})\s*年(?!\s*(?:前|以前|之前|了|多|半|代|级))"
+    r"|\b(?:born|birth)\s+(?:in\s+)?'?(\d{2})\b(?![.:/-]\d)"
+)
+
+
+def _with_full_birth_years(prepared: str, today: datetime.date) -> str:
+    """Two-digit years of birth written out: the latest such year that has passed."""
+
+    def full(match: re.Match[str]) -> str:
+        two = int(match[1] or match[2])
+        year = 2000 + two if 2000 + two <= today.year else 1900 + two
+        return match[0].replace(match[1] or match[2], str(year), 1)
+
+    return _TWO_DIGIT_BIRTH_YEAR.sub(full, prepared)
+
+
 _BORN = re.compile(r"\b(?:born|birth|dob|b\.)|出生|生日|生于")
 _CLAUSE = re.compile(r",(?!\s*\d{4}\b)|[;!?，。；！？]|\.(?!\d)|\b(?:and|but)\b|但是|但|而且")
 
@@ -130,7 +148,7 @@ def parse_age(text: str, today: datetime.date) -> int | dict[str, int] | str | N
     prepared = prepare(text)
     if looks_like_code(prepared):
         return None
-    prepared = words_to_digits(prepared)
+    prepared = _with_full_birth_years(words_to_digits(prepared), today)
     ages, rest, impossible = _ages_from_dates(_about_now(prepared), today)
     if _DIGITS_RUN_INTO_LETTERS.search(rest) or _ALTERNATIVES.search(rest):
         return None  # "6o", "3four": a typo we must not read as a smaller age; "34 or 35"

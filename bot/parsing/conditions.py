@@ -347,6 +347,9 @@ _HAY_FEVER = (
     "花粉过敏",
     "过敏性鼻炎",
     "季节性过敏",
+    "鼻炎",
+    "轻微过敏",
+    "轻度过敏",
 )
 
 
@@ -429,6 +432,28 @@ _STATUS_WORDS = {
     ),
 }
 _NONE_OF_THEM = ("none", "none of them", "none of these", "nothing", "没有", "都没有", "无")
+# A test result alone ("查过是阴性", "都是阴性"): none of them.
+_TESTED_NEGATIVE = ("阴性", "转阴", "都是阴性")
+# Antivirals used only for hepatitis B: taking one now is active hepatitis B even when the virus
+# is not named ("在吃恩替卡韦"). Sources: WHO hepatitis B guidelines (2024) and
+# 中国慢性乙型肝炎防治指南 (2022): entecavir (Baraclude, 博路定; 润众), tenofovir alafenamide
+# (Vemlidy, 韦立得), telbivudine, adefovir. Tenofovir disoproxil and lamivudine also treat HIV, so
+# they do not say which virus.
+_HBV_ONLY_ANTIVIRALS = (
+    "entecavir",
+    "baraclude",
+    "tenofovir alafenamide",
+    "vemlidy",
+    "telbivudine",
+    "adefovir",
+    "恩替卡韦",
+    "博路定",
+    "润众",
+    "丙酚替诺福韦",
+    "韦立得",
+    "替比夫定",
+    "阿德福韦",
+)
 
 
 def _virus_status(context: str) -> str:
@@ -459,7 +484,10 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
         breaks = [m.end() for m in re.finditer(r"[,.;，。；]", prepared[:start])]
         clause_start = max([previous_end, *breaks])
         next_start = mentions[index + 1][0] if index + 1 < len(mentions) else len(prepared)
-        status = _virus_status(prepared[clause_start:start] + " " + prepared[end:next_start])
+        around = prepared[clause_start:start] + " " + prepared[end:next_start]
+        if prepared[start:end] == "大三阳":  # HBsAg and HBeAg positive: a replicating infection
+            around += " 大三阳"
+        status = _virus_status(around)
         if virus in ("hiv", "syphilis"):
             result[virus] = result[virus] or status != "vaccinated"
         elif status != "vaccinated":
@@ -472,7 +500,11 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
         return {**result, "none": True}
     if is_unsure(prepared):
         return UNSURE
+    if _mentioned(prepared, _HBV_ONLY_ANTIVIRALS):
+        return {**result, "hepatitis_b": "active"}
     if _mentioned(prepared, _NONE_OF_THEM) or yes_no_signal(prepared) == "no":
+        return {**result, "none": True}
+    if _mentioned(prepared, _TESTED_NEGATIVE) and not has_phrase(prepared, ("阳性", "positive")):
         return {**result, "none": True}
     return None
 

@@ -116,12 +116,22 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "要开始",
             "下周",
             "下个月",
+            "wants me to have",
+            "want me to have",
+            "wants me to get",
+            "want me to get",
             "医生说要加",
+            "医生说要",
             "要加",
+            "要做",
+            "要打",
             "准备",
             "打算",
         ),
-        ("next month", "next week", "next year", "soon", "还没开始", "还没吃", "还没用"),
+        (
+            *("next month", "next week", "next year", "soon", "还没开始", "还没吃", "还没用"),
+            *("还没打", "还没做"),
+        ),
     ),
     OTHER_PERSON: (
         (

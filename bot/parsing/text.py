@@ -67,6 +67,9 @@ _UNSURE_CJK = (
     "不一定",
 )
 _UNSURE_EMOJI = ("🤷", "❓", "?")
+# A hedged answer ("好像有", "可能没有", "应该没有"): a guess, never a no (不可能 is a no; a hedged
+# yes like 应该有 or 应该是 reads as "I think so", a yes).
+_UNSURE_CJK_HEDGE = re.compile(r"(?<!不)(?:好像|可能|大概|也许|或许|似乎|估计)|应该(?:没|不|无|未)")
 
 NEGATION_WORDS = frozenset(
     {
@@ -169,6 +172,8 @@ _CJK_NEGATION_REACH = 4
 def is_unsure(prepared: str) -> bool:
     """The patient says they don't know ("not sure", "idk", "不知道", a shrug)."""
     if has_phrase(prepared, UNSURE_PHRASES) or has_phrase(prepared, _UNSURE_CJK):
+        return True
+    if _UNSURE_CJK_HEDGE.search(compact(prepared)):
         return True
     if _UNSURE_PATTERN.search(padded(prepared)):
         return True

@@ -237,6 +237,11 @@ _CJK_PART_OF_MONTH = re.compile(
     rf"(?:(?P<year>\d{{4}})\s*年\s*)?(?P<month>\d{{1,2}})\s*月\s*(?P<part>{_PART_CJK_ALTERNATIVES})"
 )
 _CJK_PART_OF_YEAR = re.compile(r"(?P<year>\d{4})\s*(?P<part>年初|年中|年底|年末)")
+# Part of last or this month ("上个月初", "本月中旬", "early last month", "end of this month").
+_PART_OF_NEAR_MONTH = re.compile(
+    rf"(?P<cjk>上个?月|这个月|本月)\s*(?P<part>{_PART_CJK_ALTERNATIVES})"
+    rf"|\b{_PART_EN.replace('part', 'part_en')}\s+(?P<en>last|this)\s+month\b"
+)
 
 
 def _month_part(date_range: DateRange, part: str | None) -> DateRange:
@@ -328,6 +333,14 @@ def _parts_and_named_years(reader: _Reader) -> None:
     def cjk_part_of_year(m: re.Match[str]) -> None:
         _add_range(reader, _year_part(int(m["year"]), _PART_CJK[m["part"]]))
 
+    def part_of_near_month(m: re.Match[str]) -> None:
+        month = today.replace(day=1)
+        if (m["cjk"] or "").startswith("上") or m["en"] == "last":
+            month -= relativedelta(months=1)
+        part = _PART_CJK[m["part"]] if m["part"] else _PART_WORDS[m["part_en"]]
+        month_of(month.year, month.month, part)
+
+    reader.read(_PART_OF_NEAR_MONTH, part_of_near_month)
     reader.read(_PART_OF_MONTH, part_of_month)
     reader.read(_PART_OF_YEAR, part_of_year)
     reader.read(_MONTH_OF_NAMED_YEAR, month_of_named_year)
