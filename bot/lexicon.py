@@ -403,9 +403,7 @@ def _load_medicines(path: Path) -> dict[str, Medicine]:
 def _load_vaccines(path: Path) -> tuple[dict[str, Vaccine], tuple[str, ...]]:
     reader = _FileReader(path)
     data = reader.load()
-    entries = reader.entries(
-        data, "vaccines", {"id", "name", "kind", "covid", "names"}, {"one_of"}
-    )
+    entries = reader.entries(data, "vaccines", {"id", "name", "kind", "covid", "names"}, {"one_of"})
     vaccines = {}
     for entry in entries:
         entry_id = entry["id"]

@@ -250,7 +250,7 @@ def _rewrite_tablets(prepared: str) -> str:
 
 
 def _count_times_strength_apart(prepared: str) -> str:
-    """"一天两片 每片5mg" -> "一天 10 mg": one strength per tablet and one count of tablets."""
+    """ "一天两片 每片5mg" -> "一天 10 mg": one strength per tablet and one count of tablets."""
     strengths = list(_PER_TABLET.finditer(prepared))
     if len(strengths) != 1:
         return prepared
