@@ -51,7 +51,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.trial import load_trial  # noqa: E402 (after the path is set)
+
 EVAL_DIR = ROOT / "tests" / "eval"
+QUESTION_IDS = frozenset(question.id for question in load_trial().questions)
 OUTCOMES = ("likely_eligible", "needs_review", "not_eligible_now", "not_eligible")
 MAX_PATIENT_MESSAGES = 60
 TRANSCRIPT_TAIL_TURNS = 6
@@ -334,6 +337,15 @@ def describe(result: Result) -> str:
     return f"{c.name}  [{c.file}]: expected {c.expect}, got {got}"
 
 
+# An early exclusion: the screening ended within its first questions (age, diagnosis, ...).
+EARLY_QUESTIONS = 5
+
+
+def _questions_asked(result: Result) -> int:
+    """How many screening questions were asked (consent, read-backs and offers aside)."""
+    return sum(1 for step in result.asked if step in QUESTION_IDS)
+
+
 def report(results: list[Result], full: bool) -> str:
     total = len(results)
     right = [r for r in results if r.right]
@@ -358,6 +370,16 @@ def report(results: list[Result], full: bool) -> str:
         group = [r.patient_messages for r in results if r.outcome == outcome]
         if group:
             lines.append(f"  told {outcome:17s} median {statistics.median(group)} ({len(group)})")
+    excluded = [r for r in results if r.outcome == "not_eligible"]
+    for label, keep in (
+        (f"by question {EARLY_QUESTIONS} or before", lambda n: n <= EARLY_QUESTIONS),
+        ("later", lambda n: n > EARLY_QUESTIONS),
+    ):
+        group = [r.patient_messages for r in excluded if keep(_questions_asked(r))]
+        if group:
+            lines.append(
+                f"    not_eligible {label}: median {statistics.median(group)} ({len(group)})"
+            )
     lines.append(f"wrongly told likely eligible: {len(wrong_likely)}")
     lines.extend(f"  - {describe(r)}" for r in wrong_likely)
     lines.append(f"no outcome: {len(no_outcome)}")
