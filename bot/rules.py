@@ -544,6 +544,8 @@ def asthma_allergy(ctx: RuleContext) -> Outcome:
     value = ctx.value("asthma_allergy")
     if value == "hay_fever_only":
         return Outcome(MET, "Mild hay fever only.")
+    if value == "mild_allergy":
+        return Outcome(MET, "A mild allergic reaction only (no severe reaction named).")
     return _yes_no_rule(
         value,
         yes=Outcome(NOT_MET, "Has asthma or a severe allergy."),

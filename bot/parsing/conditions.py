@@ -178,6 +178,9 @@ _CANNOT_CONCEIVE = ("cant get pregnant", "cannot get pregnant", "infertile", "st
 _CANNOT_CONCEIVE += ("sterilized", "tubes tied", "vasectomy", "不能生育", "结扎")
 _WILLING = ("willing", "i will", "i would", "happy to", "already use", "already do", "on the pill")
 _WILLING += ("iud", "condoms", "愿意", "可以", "会的")
+_WILLING += ("implant", "coil", "上环")
+# A method in use, the partner's included ("my husband had a vasectomy").
+_METHOD_IN_USE = ("vasectomy", "had the snip", "结扎")
 _DONT_MIND = ("wouldnt mind", "would not mind", "dont mind", "do not mind", "fine with that")
 _DONT_MIND += ("fine with it", "ok with that", "okay with that", "不介意", "没问题")
 _UNWILLING = ("not willing", "unwilling", "wont", "will not", "would not", "wouldnt", "refuse")
@@ -245,7 +248,7 @@ def parse_contraception(text: str) -> str | None:
     alone = prepared.strip(" .!?") in _NOT_APPLICABLE_ALONE
     if alone or _mentioned(prepared, _NOT_APPLICABLE) or _mentioned(prepared, _CANNOT_CONCEIVE):
         return "not_applicable"
-    if _mentioned(prepared, _DONT_MIND):
+    if _mentioned(prepared, _DONT_MIND) or has_phrase(prepared, _METHOD_IN_USE):
         return "yes"
     if _mentioned(prepared, _UNWILLING):
         return "no"
@@ -353,8 +356,29 @@ _HAY_FEVER = (
 )
 
 
+# An allergy described by a mild reaction only ("allergic to penicillin, I get a rash").
+_ALLERGY = ("allergic", "allergy", "allergies", "过敏")
+_MILD_REACTION = (
+    "rash",
+    "hives",
+    "itchy",
+    "itch",
+    "itching",
+    "sneezing",
+    "sneeze",
+    "runny nose",
+    "upset stomach",
+    "mild",
+    "皮疹",
+    "起疹子",
+    "荨麻疹",
+    "痒",
+    "轻微",
+)
+
+
 def parse_asthma_allergy(text: str) -> str | None:
-    """ "yes" | "no" | "hay_fever_only" | UNSURE | None."""
+    """ "yes" | "no" | "hay_fever_only" | "mild_allergy" | UNSURE | None."""
     prepared = _prepare(text)
     if _mentioned(prepared, _ASTHMA_OR_SEVERE):
         return "yes"
@@ -363,6 +387,8 @@ def parse_asthma_allergy(text: str) -> str | None:
             return "yes"
     if _mentioned(prepared, _HAY_FEVER):
         return "hay_fever_only"
+    if _mentioned(prepared, _ALLERGY) and has_phrase(prepared, _MILD_REACTION):
+        return UNSURE if is_unsure(prepared) else "mild_allergy"
     return yes_no_signal(prepared)
 
 

@@ -174,7 +174,8 @@ _NOW += ("现在", "还在", "目前", "正在")
 _HAD = re.compile(r"(?<![\w])(?:had|got over|caught)(?![\w])")
 _HAVE_HAD = re.compile(r"\b(?:have|has|ive|weve|hes|shes)\s+had\b")
 _UNTREATED = ("not treated", "not being treated", "untreated", "no treatment", "never treated")
-_UNTREATED += ("not taking anything", "没治疗", "没有治疗", "没吃药")
+_UNTREATED += ("not taking anything", "not on anything", "nothing for it", "not on antibiotics")
+_UNTREATED += ("no antibiotics", "没治疗", "没有治疗", "没吃药", "没用药")
 
 
 def _present_now(prepared: str, start: int, end: int, found: str) -> bool:
@@ -314,6 +315,13 @@ _HEART_TREATMENT = (
 _OWN_EVENT = frozenset({context.PRESENT, context.PAST})
 
 
+# "heart is fine", "my heart's ok": nothing of the kind.
+_HEART_FINE = re.compile(
+    r"\bheart(?:s| is)?\s+(?:is\s+)?(?:fine|ok|okay|good|normal|healthy)\b"
+    r"|心脏(?:很|挺|都)?(?:好|正常|没问题)"
+)
+
+
 def parse_cardiac_events(text: str) -> str | None:
     """ "yes" | "no" | UNSURE | None. A heart attack, heart failure or unstable chest pain that
     is the patient's own is a yes (its date is asked next, so an old one is no barrier); an
@@ -344,6 +352,8 @@ def parse_cardiac_events(text: str) -> str | None:
         return UNSURE if answer == UNSURE or is_unsure(prepared) else answer
     if is_unsure(prepared):
         return UNSURE
+    if _HEART_FINE.search(prepared) and not (serious or rhythm or chest):
+        return "no"  # "my heart's ok" (the "ok" is no yes to the question)
     signal = yes_no_signal(prepared)
     if signal is not None:
         return signal

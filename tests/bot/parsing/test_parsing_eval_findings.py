@@ -42,6 +42,13 @@ def read(kind, text, today, lexicon):
         ),
         ("treatment_stable", "yes, went from 10 to 15 mg", "dose_changed"),
         ("treatment_stable", "yes, same meds, put on weight though", "yes"),
+        # found by reading more everyday answers
+        ("cardiac_events", "my heart's ok", "no"),
+        ("cardiac_events", "heart is fine", "no"),
+        ("asthma_allergy", "allergic to penicillin, I get a rash", "mild_allergy"),
+        ("asthma_allergy", "allergic to penicillin, my throat swelled up", "yes"),
+        ("asthma_allergy", "allergic to shellfish, not sure how bad", UNSURE),
+        ("contraception", "my husband had a vasectomy", "yes"),
     ],
 )
 def test_read_by_meaning(kind, text, expected, today, lexicon):

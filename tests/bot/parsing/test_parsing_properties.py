@@ -126,7 +126,7 @@ def _has_declared_shape(kind: str, result: object) -> bool:
     if kind == "transplant":
         return result in ("yes", "no", "minor_only")
     if kind == "asthma_allergy":
-        return result in ("yes", "no", "hay_fever_only")
+        return result in ("yes", "no", "hay_fever_only", "mild_allergy")
     if kind == "lab_markers":
         return result in ("yes", "all_negative", "no")
     if kind == "when":
