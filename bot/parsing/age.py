@@ -84,6 +84,7 @@ _ALTERNATIVES = re.compile(r"\d\s*(?:-|–|~|/|\bto\b|\bor\b|到|至|或)\s*\d")
 _TWO_DIGIT_BIRTH_YEAR = re.compile(
     r"(?<![\d.])(\d{2})\s*年(?!\s*(?:前|以前|之前|了|多|半|代|级))"
     r"|\b(?:born|birth)\s+(?:in\s+)?'?(\d{2})\b(?![.:/-]\d)"
+    r"(?!\s*(?:st|nd|rd|th|of|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|\d))"
 )
 
 

@@ -42,6 +42,9 @@ def read(kind, text, today, lexicon):
         ),
         ("treatment_stable", "yes, went from 10 to 15 mg", "dose_changed"),
         ("treatment_stable", "yes, same meds, put on weight though", "yes"),
+        # a day of the month after "born" is no two-digit year of birth (make eval regression)
+        ("age", "born 14 march 1985", 41),
+        ("age", "born 14th of march 1985", 41),
         # found by reading more everyday answers
         ("cardiac_events", "my heart's ok", "no"),
         ("cardiac_events", "heart is fine", "no"),
