@@ -296,6 +296,8 @@ def _medicines_readback(lexicon: Lexicon, medicines: dict, dose: object = None) 
         said.append(f"Now: {_medicine_names(lexicon, current)}.")
     else:
         said.append("Now: no lupus medicines.")
+    if medicines.get("incomplete"):
+        said.append("And others you can't name now.")
     if medicines.get("past"):
         said.append(f"In the past, not now: {_medicine_names(lexicon, medicines['past'])}.")
     if medicines.get("planned"):
@@ -306,6 +308,8 @@ def _medicines_readback(lexicon: Lexicon, medicines: dict, dose: object = None) 
 def _history_readback(lexicon: Lexicon, history: dict) -> list[str]:
     taken = [*(history.get("medicines") or []), *(history.get("past") or [])]
     said = [f"Ever taken: {_medicine_names(lexicon, taken)}." if taken else "Ever taken: none."]
+    if history.get("incomplete"):
+        said.append("And others you can't name now.")
     if history.get("planned"):
         said.append(f"Planned, not started: {_medicine_names(lexicon, history['planned'])}.")
     return said

@@ -73,6 +73,11 @@ def _is_unsure(value: Any) -> bool:
     return value is None or value == UNSURE
 
 
+def _incomplete(value: Any) -> bool:
+    """A list of medicines the patient says has others they can't name."""
+    return isinstance(value, dict) and bool(value.get("incomplete"))
+
+
 def _medicine_ids(value: Any) -> list[str]:
     return list(value.get("medicines", [])) if isinstance(value, dict) else []
 
@@ -188,6 +193,10 @@ def on_standard_treatment(ctx: RuleContext) -> Outcome:
     ]
     if standard:
         return Outcome(MET, f"Standard treatment now: {_names(ctx.lexicon, standard)}.")
+    if _incomplete(value):
+        return Outcome(
+            UNKNOWN, "Others they could not name; no standard treatment among those named."
+        )
     return Outcome(NOT_MET, f"No standard lupus treatment now ({_names(ctx.lexicon, medicines)}).")
 
 
@@ -314,7 +323,8 @@ def immunosuppressant_history(ctx: RuleContext) -> Outcome:
     listed = ", ".join(sorted(drugs)) or "none"
     if len(drugs) >= needed:
         return Outcome(MET, f"Has used {len(drugs)} immunosuppressants: {listed}.")
-    if _is_unsure(history) and "immunosuppressant_history" in ctx.answers:
+    unsure = _is_unsure(history) or _incomplete(history)
+    if unsure and "immunosuppressant_history" in ctx.answers:
         return Outcome(UNKNOWN, f"Not sure which were used; known: {listed}.")
     return Outcome(NOT_MET, f"Used {len(drugs)} of the {needed} needed: {listed}.")
 

@@ -196,6 +196,11 @@ _HALF_TABLET = re.compile(
 _STRENGTH_THEN_COUNT = re.compile(
     rf"(?<![\d.]){_N}\s*{_MG}(?:\s*{_TABLET})?\s*[,，]?\s*(?:take\s+|x\s*)?(\d+)\s*{_TABLET}"
 )
+# "Medrol 4mg tablets, I take one and a half every morning": a strength, then how many.
+_STRENGTH_THEN_TAKE = re.compile(
+    rf"(?<![\d.]){_N}\s*{_MG}\s*{_TABLET}\s*[,，]?\s*(?:and\s+)?(?:i\s+|she\s+|he\s+)?"
+    rf"(?:take|takes|taking|have|has)\s+(\d+(?:\.\d+)?)(?!\s*(?:\.\d|{_MG}|{_TABLET}))"
+)
 _COUNT_THEN_STRENGTH = re.compile(
     rf"(?<![\d.])(\d+)\s*{_TABLET}\s*[,，]?\s*(?:of\s+)?(?:the\s+)?{_N}\s*{_MG}(?!\s*{_TABLET})"
 )
@@ -245,6 +250,7 @@ def _rewrite_tablets(prepared: str) -> str:
         return f" {int(m[1]) * float(m[2]):g} mg "
 
     prepared = _HALF_TABLET.sub(half, _count_times_strength_apart(prepared))
+    prepared = _STRENGTH_THEN_TAKE.sub(lambda m: f" {float(m[1]) * float(m[2]):g} mg ", prepared)
     prepared = _STRENGTH_THEN_COUNT.sub(strength_count, prepared)
     return _COUNT_THEN_STRENGTH.sub(count_strength, prepared)
 

@@ -171,16 +171,36 @@ def _says_none(prepared: str, topic_words: frozenset[str]) -> bool:
     return yes_no_signal(prepared) == "no" and all(word in allowed for word in words)
 
 
+# "plaquenil, and some others I can't remember": the list is known to be incomplete.
+_UNNAMED_OTHERS = (
+    "others",
+    "other ones",
+    "some other",
+    "other meds",
+    "other medicines",
+    "other drugs",
+    "a few more",
+    "more",
+    "其他",
+    "别的",
+    "还有一些",
+    "还有几种",
+)
+
+
 def parse_medicines(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
-    """{"medicines": [current ids], "past": [ids], "planned": [ids], "none": bool} | UNSURE |
-    None. "none" means nothing current; "medicines" are only the current ones."""
+    """{"medicines": [current ids], "past": [ids], "planned": [ids], "none": bool} (with
+    "incomplete": True when the patient says there are others they can't name) | UNSURE | None.
+    "none" means nothing current; "medicines" are only the current ones."""
     prepared = prepare(text)
+    incomplete = is_unsure(prepared) and has_phrase(prepared, _UNNAMED_OTHERS)
     found = _by_context(lexicon, "medicine", prepared)
     medicines = found.get(context.PRESENT, [])
     past = [m for m in found.get(context.PAST, []) if m not in medicines]
     planned = [m for m in found.get(context.PLANNED, []) if m not in medicines + past]
     if medicines or past or planned:
-        return {"medicines": medicines, "past": past, "planned": planned, "none": not medicines}
+        result = {"medicines": medicines, "past": past, "planned": planned, "none": not medicines}
+        return {**result, "incomplete": True} if incomplete else result
     if is_unsure(prepared):
         return UNSURE
     if _says_none(prepared, _MEDICINE_WORDS):

@@ -263,6 +263,54 @@ def _year_part(year: int, part: str) -> DateRange:
     return DateRange(first.earliest, last.latest)  # type: ignore[union-attr]
 
 
+# Seasons (the site is in the northern hemisphere): their first and last month, winter across
+# the turn of the year ("winter 2023" is read wide: December 2022 to February 2024).
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
+_SEASONS_CJK = {"春": "spring", "夏": "summer", "秋": "autumn", "冬": "winter"}
+_SEASON_EN = r"(?P<season>spring|summer|autumn|fall|winter)"
+_SEASON_OF_YEAR = re.compile(
+    rf"\b(?:in\s+)?(?:the\s+)?{_SEASON_EN}\s*(?:of\s+)?(?P<year>\d{{4}})\b"
+    r"|(?P<year2>\d{4})\s*年?\s*的?\s*(?P<cjk>春|夏|秋|冬)(?:天|季)?"
+)
+_NEAR_SEASON = re.compile(
+    rf"\b(?P<near>last|this|past)\s+{_SEASON_EN}\b"
+    r"|(?P<named>去年|今年|前年)\s*的?\s*(?P<cjk>春|夏|秋|冬)(?:天|季)?"
+)
+
+
+def _season(year: int, season: str) -> DateRange:
+    if season == "winter":
+        return DateRange(datetime.date(year - 1, 12, 1), month_range(year + 1, 2).latest)  # type: ignore[union-attr]
+    first, last = _SEASONS[season]
+    return DateRange(month_range(year, first).earliest, month_range(year, last).latest)  # type: ignore[union-attr]
+
+
+def _seasons(reader: _Reader) -> None:
+    """ "summer 2024", "last spring", "去年夏天": the months of that season."""
+    today = reader.today
+
+    def of_year(m: re.Match[str]) -> None:
+        season = m["season"] or _SEASONS_CJK[m["cjk"]]
+        _add_range(reader, _season(int(m["year"] or m["year2"]), season))
+
+    def near(m: re.Match[str]) -> None:
+        if m["named"]:
+            season = _SEASONS_CJK[m["cjk"]]
+            _add_range(reader, _season(_named_year(reader, m["named"]), season))
+            return
+        season = m["season"]
+        year = today.year
+        while _season(year, season).earliest > today:
+            year -= 1
+        found = _season(year, season)
+        if m["near"] in ("last", "past") and found.latest >= today:
+            found = _season(year - 1, season)  # "last summer" while it is still summer
+        _add_range(reader, DateRange(found.earliest, min(found.latest, today)))
+
+    reader.read(_SEASON_OF_YEAR, of_year)
+    reader.read(_NEAR_SEASON, near)
+
+
 def _add_range(reader: _Reader, date_range: DateRange | None) -> None:
     if date_range is None or date_range.earliest > reader.today:
         reader.unreadable = True
@@ -402,6 +450,7 @@ def parse_when(
         age_years = None
     reader = _Reader(prepared, today)
     _ages_then(reader, age_years)
+    _seasons(reader)
     _parts_and_named_years(reader)
     mentions, reader.rest = find_dates(reader.rest)
     for mention in mentions:

@@ -52,6 +52,10 @@ WEAK_YES_PHRASES = frozenset(
 )
 NO_PHRASES = frozenset(
     {
+        "of course not",
+        "certainly not",
+        "definitely not",
+        "absolutely not",
         "no",
         "noo",
         "nooo",

@@ -353,3 +353,18 @@ def test_birth_control_that_does_not_apply_is_met_and_confirmed_by_the_coordinat
     assert result.verdict("contraception").verdict == "met"
     assert result.outcome == engine.LIKELY_ELIGIBLE
     assert any("birth control does not apply" in item for item in result.to_verify)
+
+
+def test_medicines_ever_taken_with_others_not_named_are_unknown_not_a_no():
+    history = {"medicines": ["hydroxychloroquine"], "past": [], "planned": [], "none": False}
+    incomplete = verdict_of(
+        "immunosuppressant_history",
+        immunosuppressant_history={**history, "incomplete": True},
+        current_medicines={
+            "medicines": ["hydroxychloroquine", "prednisone"],
+            "past": [],
+            "planned": [],
+            "none": False,
+        },
+    )
+    assert incomplete.verdict == "unknown"

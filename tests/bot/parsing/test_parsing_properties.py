@@ -139,7 +139,8 @@ def _has_declared_shape(kind: str, result: object) -> bool:
     if kind == "medicines":
         return (
             isinstance(result, dict)
-            and set(result) == {"medicines", "past", "planned", "none"}
+            and set(result) - {"incomplete"} == {"medicines", "past", "planned", "none"}
+            and result.get("incomplete", True) is True
             and all(
                 m in LEXICON.medicines
                 for m in (*result["medicines"], *result["past"], *result["planned"])
