@@ -102,10 +102,35 @@ def open_message(tracker: Tracker, slot: str) -> str | None:
     return tracker.latest_message.get("text") or ""
 
 
+def _digressed_here(tracker: Tracker) -> bool:
+    """The patient's previous message, at this same question, was answered by a digression:
+    the question was asked again once, so this message is taken as its answer (nothing loops)."""
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    asking = None
+    at_previous: str | None = None
+    digressed = False
+    for event in events[: users[-1]]:  # up to the patient's message now
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            asking = event.get("value")
+        elif kind == "user":
+            at_previous, digressed = asking, False
+        elif kind == "action" and event.get("name") not in _JUST_HEARD:
+            digressed = True
+    now = tracker.get_slot("requested_slot")
+    return digressed and at_previous is not None and at_previous == now
+
+
 def leaves_question(
     tracker: Tracker, text: str, readable: bool, intents: frozenset[str] = DIGRESSION_INTENTS
 ) -> bool:
-    """A digression the rules answer (the form is then rejected and asks again afterwards)."""
+    """A digression the rules answer (the form is then rejected and asks again afterwards); never
+    twice running at the same question."""
+    if _digressed_here(tracker):
+        return False
     intent = tracker.latest_message.get("intent") or {}
     return is_digression(
         text=text,

@@ -364,3 +364,27 @@ def test_a_carers_relative_is_read_as_the_patient(dispatcher, domain):
     tracker = make_tracker(text=text, events=events)
     result = run(FORM.validate_transplant(text, dispatcher, tracker, domain))
     assert result["readback"]["answer"] == {"text": text, "value": "yes"}
+
+
+def test_a_second_digression_at_the_same_question_is_taken_as_its_answer(dispatcher, domain):
+    """After one digression the question is asked again once; the same message again is read
+    as the answer (re-asked, then not sure), never a loop."""
+    text = "yes, they did flu vaccines at work"
+    events = [
+        {"event": "slot", "name": "requested_slot", "value": "age"},
+        {"event": "user", "text": text},
+        {"event": "action", "name": "action_extract_slots"},
+        {"event": "action", "name": "utter_about_study"},
+        {"event": "action", "name": "screening_form"},
+        {"event": "slot", "name": "requested_slot", "value": "age"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    tracker = make_tracker(
+        {"requested_slot": "age"}, text=text, intent="ask_about_study", events=events
+    )
+    assert run(FORM.extract_age(dispatcher, tracker, domain)) == {"age": text}
+    first = make_tracker(
+        {"requested_slot": "age"}, text=text, intent="ask_about_study", events=events[:2]
+    )
+    assert run(FORM.extract_age(dispatcher, first, domain)) == {}
