@@ -103,11 +103,15 @@ def open_message(tracker: Tracker, slot: str) -> str | None:
 
 
 def _digressed_here(tracker: Tracker) -> bool:
-    """The patient's previous message, at this same question, was answered by a digression:
-    the question was asked again once, so this message is taken as its answer (nothing loops)."""
+    """The patient sends again, at the same question, the message a digression answered: it
+    was meant as the answer, so it is taken as one this time (asked again, then not sure), and
+    nothing loops. A different question back ("and where is it?") is still answered."""
     events = list(tracker.events)
     users = [i for i, event in enumerate(events) if event.get("event") == "user"]
     if len(users) < 2:
+        return False
+    said = " ".join((events[users[-1]].get("text") or "").casefold().split())
+    if said != " ".join((events[users[-2]].get("text") or "").casefold().split()):
         return False
     asking = None
     at_previous: str | None = None

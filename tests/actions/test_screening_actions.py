@@ -367,8 +367,8 @@ def test_a_carers_relative_is_read_as_the_patient(dispatcher, domain):
 
 
 def test_a_second_digression_at_the_same_question_is_taken_as_its_answer(dispatcher, domain):
-    """After one digression the question is asked again once; the same message again is read
-    as the answer (re-asked, then not sure), never a loop."""
+    """After one digression the question is asked again; the same message sent again is read as
+    the answer (re-asked, then not sure), never a loop."""
     text = "yes, they did flu vaccines at work"
     events = [
         {"event": "slot", "name": "requested_slot", "value": "age"},
@@ -388,3 +388,7 @@ def test_a_second_digression_at_the_same_question_is_taken_as_its_answer(dispatc
         {"requested_slot": "age"}, text=text, intent="ask_about_study", events=events[:2]
     )
     assert run(FORM.extract_age(dispatcher, first, domain)) == {}
+    where = "and where is the study?"  # a different question back is still answered
+    other = [*events[:-1], {"event": "user", "text": where}]
+    asks = make_tracker({"requested_slot": "age"}, text=where, intent="ask_location", events=other)
+    assert run(FORM.extract_age(dispatcher, asks, domain)) == {}
