@@ -54,8 +54,7 @@ def test_the_page_has_no_serious_accessibility_violations_with_the_chat_open(
     for text in ("hi", "yes", "I'm 34", "yes", "in 2019"):  # enough turns for the log to scroll
         page.say(text)
     assert browser.driver.execute_script(
-        "const log = document.getElementById('chat-log');"
-        "return log.scrollHeight > log.clientHeight"
+        "const log = document.getElementById('chat-log');return log.scrollHeight > log.clientHeight"
     ), "the chat log should scroll here, so axe checks it can be reached by keyboard"
 
     violations = run_axe(browser.driver)
