@@ -4,6 +4,7 @@ is not eligible, keep a contact for news of other lupus studies if they opt in."
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -32,18 +33,26 @@ logger = logging.getLogger(__name__)
 NONE = "none"
 
 
-def _extract_contact(tracker: Tracker, slot: str, readable: bool = False) -> dict[str, Any]:
-    """The open contact question's answer comes first: the message is the answer unless it
-    can't be read as one and clearly asks for something else (stop, a person, my data)."""
-    text = open_message(tracker, slot)
-    if text is None or leaves_question(tracker, text, readable, CONTACT_DIGRESSION_INTENTS):
-        return {}
-    return {slot: text}
+def _never_read(text: str) -> bool:
+    """A name or a time of day is free text: no reading makes it an answer for sure."""
+    return False
 
 
 def _reads_as_phone_or_email(text: str) -> bool:
     phone, email = contact.read_phone_or_email(text)
     return bool(phone or email) or contact.says_none(text)
+
+
+def _extract_contact(
+    tracker: Tracker, slot: str, reads: Callable[[str], bool] = _never_read
+) -> dict[str, Any]:
+    """The open contact question's answer comes first: the message is the answer unless it
+    can't be read as one (`reads`) and clearly asks for something else (stop, a person, my
+    data)."""
+    text = open_message(tracker, slot)
+    if text is None or leaves_question(tracker, text, reads(text), CONTACT_DIGRESSION_INTENTS):
+        return {}
+    return {slot: text}
 
 
 class ValidateReferralForm(FormValidationAction):
@@ -60,14 +69,12 @@ class ValidateReferralForm(FormValidationAction):
     async def extract_contact_phone(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = open_message(tracker, "contact_phone") or ""
-        return _extract_contact(tracker, "contact_phone", _reads_as_phone_or_email(text))
+        return _extract_contact(tracker, "contact_phone", _reads_as_phone_or_email)
 
     async def extract_contact_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = open_message(tracker, "contact_email") or ""
-        return _extract_contact(tracker, "contact_email", _reads_as_phone_or_email(text))
+        return _extract_contact(tracker, "contact_email", _reads_as_phone_or_email)
 
     async def extract_contact_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -215,8 +222,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
     async def extract_news_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = open_message(tracker, "news_contact") or ""
-        return _extract_contact(tracker, "news_contact", _reads_as_phone_or_email(text))
+        return _extract_contact(tracker, "news_contact", _reads_as_phone_or_email)
 
     def validate_news_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

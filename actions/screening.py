@@ -139,7 +139,7 @@ def _validate_question(question_id: str):
         answers = answers_from(tracker)
         answer = read_for(tracker, question_id, text, answers)
         if answer is not None:
-            if needs_read_back(question_id, answer.value, TRIAL.lexicon, text):
+            if needs_read_back(question_id, answer.value, text):
                 upcoming = next_question(TRIAL, {**answers, question_id: answer}, TRIAL.today())
                 if not read_back_later(question_id, upcoming and upcoming.id):
                     pending = {"question": question_id, "answer": answer.to_dict()}
@@ -216,7 +216,7 @@ class ValidateScreeningForm(FormValidationAction):
         if said is None and fixed == question_id:  # a new answer instead of yes or no
             corrected = read_for(tracker, question_id, text, answers_from(tracker))
             if corrected is not None:
-                if needs_read_back(question_id, corrected.value, TRIAL.lexicon, text):
+                if needs_read_back(question_id, corrected.value, text):
                     new = {"question": question_id, "answer": corrected.to_dict()}
                     return {CONFIRM: None, READ_BACK: new}
                 return {question_id: corrected.to_dict(), CONFIRM: None, READ_BACK: None}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from bot.lexicon import Lexicon
 from bot.parsing import UNSURE
 from bot.parsing.context import has_context_words
 from bot.parsing.text import compact, padded, prepare
@@ -132,7 +131,7 @@ def read_back_later(question_id: str, upcoming: str | None) -> bool:
     return question_id in MEDICINE_QUESTIONS and upcoming in MEDICINE_QUESTIONS
 
 
-def needs_read_back(question_id: str, value: object, lexicon: Lexicon, text: str = "") -> bool:
+def needs_read_back(question_id: str, value: object, text: str = "") -> bool:
     """Say this reading back before it is judged?
 
     Medicines, doses, vaccines and infections decide outcomes, so they are said back; a plain

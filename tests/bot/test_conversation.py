@@ -14,7 +14,6 @@ from bot.parsing import UNSURE
 from bot.trial import load_trial
 
 TRIAL = load_trial()
-LEXICON = TRIAL.lexicon
 
 
 @pytest.mark.parametrize(
@@ -100,7 +99,7 @@ def medicines(*ids, none=False):
     ],
 )
 def test_what_decides_is_read_back(question, value, expected):
-    assert needs_read_back(question, value, LEXICON) is expected
+    assert needs_read_back(question, value) is expected
 
 
 @pytest.mark.parametrize(
@@ -119,7 +118,7 @@ def test_what_decides_is_read_back(question, value, expected):
     ],
 )
 def test_an_answer_with_context_words_is_read_back(question, text, value, expected):
-    assert needs_read_back(question, value, LEXICON, text) is expected
+    assert needs_read_back(question, value, text) is expected
 
 
 def test_a_context_read_back_names_the_question_and_the_plain_reading():
