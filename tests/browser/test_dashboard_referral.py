@@ -1,10 +1,12 @@
 """A coordinator works a referral made by a real screening, in a real browser (issue 4)."""
 
+import contextlib
 import json
 import subprocess
 import sys
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
@@ -43,6 +45,10 @@ def sign_in(browser: Browser, dashboard_url: str) -> None:
     driver.find_element(By.ID, "username").send_keys(COORDINATOR)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    # The click returns before the browser has followed the redirect after signing in; if it
+    # stays on the login page, the caller's assertion says why.
+    with contextlib.suppress(TimeoutException):
+        WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
 
 
 def test_a_coordinator_changes_the_status_of_a_real_referral_and_sees_it_audited(
