@@ -10,9 +10,10 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from bot.dashboard import api, audit, auth, export, funnel, queue, referral, security
+from bot.dashboard import api, audit, auth, export, funnel, language, queue, referral, security
 from bot.store.db import REPO_ROOT, StoreUnavailable, make_engine
 
 SECURE_COOKIES_VARIABLE = "HN2301_DASHBOARD_SECURE_COOKIES"
@@ -52,8 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         api.blueprint,
     ):
         app.register_blueprint(blueprint)
+    language.install(app)  # Flask-Babel, the language switch, local times and labels
     _install_error_pages(app)
-    app.jinja_env.filters["when"] = _format_time
     return app
 
 
@@ -61,27 +62,36 @@ def _install_error_pages(app: Flask) -> None:
     """Plain error pages, or JSON under /api/."""
 
     def respond(status: int, message: str):
+        """The API keeps its English messages (scripts read them); pages are translated."""
         if request.path.startswith("/api/"):
             return jsonify(error=message), status
-        return render_template("error.html", status=status, message=message), status
+        page = render_template("error.html", status=status, message=gettext(message))
+        return page, status
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
-        return respond(400, "The form expired or was not sent by this dashboard. Please retry.")
+        return respond(400, CSRF_FAILED)
 
     @app.errorhandler(StoreUnavailable)
     def store_down(error: StoreUnavailable):
-        return respond(503, "The referral store cannot be reached. Please try again shortly.")
+        return respond(503, STORE_DOWN)
 
     @app.errorhandler(404)
     def not_found(error):
-        return respond(404, "Not found.")
+        return respond(404, NOT_FOUND)
 
     @app.errorhandler(400)
     def bad_request(error):
-        return respond(400, "The request could not be understood.")
+        return respond(400, BAD_REQUEST)
 
 
-def _format_time(value: datetime | None) -> str:
-    """A UTC time as coordinators read it: 2026-03-02 09:30 UTC."""
-    return "" if value is None else value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+# Error messages: English in the API, translated (at drawing time) on pages.
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated when the page is drawn."""
+    return message
+
+
+CSRF_FAILED = N_("The form expired or was not sent by this dashboard. Please retry.")
+STORE_DOWN = N_("The referral store cannot be reached. Please try again shortly.")
+NOT_FOUND = N_("Not found.")
+BAD_REQUEST = N_("The request could not be understood.")

@@ -102,7 +102,9 @@ def funnel():
     counts, reasons = funnel_data(None, None)
     return jsonify(
         counts=counts,
-        top_not_eligible_reasons=[{"criterion": label, "count": n} for label, n in reasons],
+        top_not_eligible_reasons=[
+            {"criterion": f"{criterion} ({item})", "count": n} for criterion, item, n in reasons
+        ],
     )
 
 

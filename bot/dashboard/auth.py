@@ -5,13 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 
 from bot.dashboard.security import current_username, now, sign_in, sign_out, store
 from bot.store import repository
 
 blueprint = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "Wrong username or password, or the account is locked for a while. Try again later."
+LOGIN_FAILED = lazy_gettext(
+    "Wrong username or password, or the account is locked for a while. Try again later."
+)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -36,8 +39,8 @@ def login():
             if coordinator is not None:
                 sign_in(db_session, coordinator)
         if coordinator is not None:
-            return redirect(_safe_next(request.args.get("next")))
-        error = LOGIN_FAILED
+            return redirect(safe_next(request.args.get("next")))
+        error = str(LOGIN_FAILED)
         status = 401
     return render_template("login.html", error=error), status
 
@@ -54,7 +57,7 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: never redirect to another host after login."""
     if target:
         parts = urlsplit(target)

@@ -10,26 +10,23 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext
 
+from bot.dashboard.language import OUTCOME_LABELS
 from bot.dashboard.security import store
 from bot.store import repository
+from bot.trial import load_trial
 
 blueprint = Blueprint("funnel", __name__)
 
 FUNNEL_STEPS = (
-    ("started", "Screenings started"),
-    ("consented", "Consented"),
-    ("finished", "Finished"),
-    ("referred", "Referred"),
-    ("contacted", "Contacted"),
-    ("enrolled", "Enrolled"),
+    ("started", lazy_gettext("Screenings started")),
+    ("consented", lazy_gettext("Consented")),
+    ("finished", lazy_gettext("Finished")),
+    ("referred", lazy_gettext("Referred")),
+    ("contacted", lazy_gettext("Contacted")),
+    ("enrolled", lazy_gettext("Enrolled")),
 )
-OUTCOME_LABELS = {
-    "likely_eligible": "Likely eligible",
-    "needs_review": "Needs review",
-    "not_eligible_now": "Not eligible now",
-    "not_eligible": "Not eligible",
-}
 
 CHART_WIDTH = 640
 LABEL_WIDTH = 170
@@ -53,7 +50,7 @@ def chart_bars(counts: dict[str, int]) -> list[Bar]:
     plot_width = CHART_WIDTH - LABEL_WIDTH - 60
     return [
         Bar(
-            label=label,
+            label=str(label),
             count=counts[key],
             y=index * (BAR_HEIGHT + BAR_GAP),
             width=round(plot_width * counts[key] / largest),
@@ -70,13 +67,18 @@ def _day(text: str | None) -> date | None:
 
 
 def funnel_data(since: date | None, until: date | None) -> tuple[dict[str, int], list]:
-    """The funnel counts and the top not-eligible reasons for this dashboard's trial."""
+    """The funnel counts (between two days at the study site) and the top not-eligible
+    criteria, as (criterion id, protocol item, count), for this dashboard's trial."""
     trial_id = current_app.config["TRIAL_ID"]
     with store() as db_session:
         counts = repository.funnel_counts(
-            session=db_session, trial_id=trial_id, since=since, until=until
+            session=db_session,
+            trial_id=trial_id,
+            since=since,
+            until=until,
+            zone=load_trial(trial_id).timezone,
         )
-        reasons = repository.top_not_eligible_reasons(session=db_session, trial_id=trial_id)
+        reasons = repository.top_not_eligible_criteria(session=db_session, trial_id=trial_id)
     return counts, reasons
 
 
@@ -90,7 +92,7 @@ def index():
         "funnel.html",
         counts=counts,
         steps=FUNNEL_STEPS,
-        outcomes=OUTCOME_LABELS,
+        outcomes={key: OUTCOME_LABELS[key] for key in repository.OUTCOMES},
         reasons=reasons,
         bars=bars,
         chart_width=CHART_WIDTH,

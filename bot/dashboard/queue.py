@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from bot.dashboard.security import store
 from bot.store import repository
+from bot.trial import load_trial
 
 blueprint = Blueprint("queue", __name__)
 
@@ -22,6 +23,7 @@ def filters_from(args: MultiDict) -> repository.ReferralFilters:
         outcome=outcome if outcome in repository.OUTCOMES else None,
         created_from=_day(args.get("from")),
         created_to=_day(args.get("to")),
+        timezone=load_trial(current_app.config["TRIAL_ID"]).timezone,  # the site's days
     )
 
 

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
 
+from bot import i18n
+from bot.dashboard.language import STATUS_LABELS
 from bot.dashboard.security import current_username, now, store
 from bot.store import repository
+from bot.trial import load_trial
 
 blueprint = Blueprint("referral", __name__)
 
@@ -31,11 +44,14 @@ def show(referral_id: int):
     """The referral page; every view is an audit event."""
     with store() as db_session:
         referral = viewed_referral(db_session, referral_id)
+        trial = load_trial(current_app.config["TRIAL_ID"])
         page = render_template(
             "referral.html",
             referral=referral,
             screening=referral.screening,
             next_statuses=repository.allowed_next_statuses(referral.status),
+            patient_lang=i18n.BCP47.get(referral.screening.language, referral.screening.language),
+            summaries={criterion.id: criterion.summary for criterion in trial.criteria},
         )
     return page
 
@@ -46,8 +62,10 @@ def change_status(referral_id: int):
     new_status = request.form.get("status", "")
     note = request.form.get("note", "").strip()
     with store() as db_session:
-        if repository.get_referral(session=db_session, referral_id=referral_id) is None:
+        found = repository.get_referral(session=db_session, referral_id=referral_id)
+        if found is None:
             abort(404)
+        old_status = found.status
         try:
             repository.change_status(
                 session=db_session,
@@ -57,10 +75,17 @@ def change_status(referral_id: int):
                 actor=current_username(),
                 at=now(),
             )
-        except repository.InvalidStatusChange as error:
-            flash(str(error), "error")
+        except repository.InvalidStatusChange:
+            flash(
+                gettext(
+                    "A referral cannot go from %(old)s to %(new)s.",
+                    old=_status(old_status),
+                    new=_status(new_status),
+                ),
+                "error",
+            )
         else:
-            flash(f"Status changed to {new_status.replace('_', ' ')}.", "info")
+            flash(gettext("Status changed to %(status)s.", status=_status(new_status)), "info")
     return redirect(url_for("referral.show", referral_id=referral_id))
 
 
@@ -79,7 +104,12 @@ def add_note(referral_id: int):
                 actor=current_username(),
                 at=now(),
             )
-            flash("Note added.", "info")
+            flash(gettext("Note added."), "info")
         else:
-            flash("A note needs some text.", "error")
+            flash(gettext("A note needs some text."), "error")
     return redirect(url_for("referral.show", referral_id=referral_id))
+
+
+def _status(code: str) -> str:
+    """A status's label, or the code as sent (a refused, unknown status)."""
+    return str(STATUS_LABELS[code]) if code in STATUS_LABELS else code

@@ -90,7 +90,7 @@ def _require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = session.get("token")
-    coordinator_username = None
+    coordinator_username = coordinator_language = None
     if token:
         with store() as db_session:
             coordinator = repository.resume_dashboard_session(
@@ -99,7 +99,9 @@ def _require_login():
                 at=now(),
                 idle_timeout=current_app.config["IDLE_TIMEOUT"],
             )
-            coordinator_username = coordinator.username if coordinator else None
+            if coordinator is not None:
+                coordinator_username = coordinator.username
+                coordinator_language = coordinator.language
     if coordinator_username is None:
         if token:
             session.clear()  # a stale session; keep an anonymous one (its CSRF token) intact
@@ -107,6 +109,7 @@ def _require_login():
             return jsonify(error="sign in first"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     g.coordinator_username = coordinator_username
+    g.coordinator_language = coordinator_language  # the page's locale (bot.dashboard.language)
     return None
 
 

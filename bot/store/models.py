@@ -88,6 +88,9 @@ class Screening(Base):
     main_reason = Column(Text)
     recheck_date = Column(Date)
     to_verify = Column(JSON, nullable=False, default=list)
+    # The language the patient was screened in ("en" or "zh", bot.i18n.LANGUAGES); their words
+    # are stored as they wrote them, in that language.
+    language = Column(String(8), nullable=False, default="en", server_default="en")
 
     answers = relationship(
         "Answer",
@@ -204,6 +207,8 @@ class Coordinator(Base):
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(UtcDateTime)
     last_login_at = Column(UtcDateTime)
+    # The dashboard's language for this coordinator ("en" or "zh"), chosen in the page header.
+    language = Column(String(8), nullable=False, default="en", server_default="en")
 
 
 class AuditEvent(Base):

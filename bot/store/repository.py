@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.i18n import LANGUAGES, named_language
 from bot.store.models import (
     Answer,
     AuditEvent,
@@ -78,6 +80,14 @@ class CoordinatorExists(ValueError):
     """A coordinator with this username already exists."""
 
 
+def _language(language: str) -> str:
+    """A supported language code ("en", "zh") from "en", "zh", "zh-CN"...; anything else fails."""
+    code = named_language(language)
+    if code not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r} (use one of {LANGUAGES})")
+    return code
+
+
 # --- the chat's side -------------------------------------------------------------------------
 
 
@@ -92,12 +102,20 @@ def note_conversation_started(*, session: Session, trial_id: str, on: date) -> N
 
 
 def record_consent(
-    *, session: Session, conversation_id: str, trial_id: str, consented_at: datetime
+    *,
+    session: Session,
+    conversation_id: str,
+    trial_id: str,
+    consented_at: datetime,
+    language: str = "en",
 ) -> Screening:
     """Open this conversation's screening once the patient agreed to their answers being stored.
 
-    Consenting again in the same conversation keeps the first screening and its consent time.
+    `language` is the patient's language ("en" or "zh"; "zh-CN" is read as "zh"). Consenting
+    again in the same conversation keeps the first screening and its consent time, and takes
+    the language given (the patient may have switched).
     """
+    language = _language(language)
     screening = _screening_for(session, conversation_id)
     if screening is None:
         screening = Screening(
@@ -106,10 +124,19 @@ def record_consent(
             trial_id=trial_id,
             consented_at=consented_at,
             to_verify=[],
+            language=language,
         )
         session.add(screening)
-        session.flush()
+    else:
+        screening.language = language
+    session.flush()
     return screening
+
+
+def set_screening_language(*, session: Session, conversation_id: str, language: str) -> None:
+    """Record that the patient now writes in `language` (they switched mid-screening)."""
+    _require_screening(session, conversation_id).language = _language(language)
+    session.flush()
 
 
 def save_assessment(
@@ -300,12 +327,14 @@ def delete_conversation_data(
 
 @dataclass(frozen=True)
 class ReferralFilters:
-    """The queue's filters; `None` means "any". Dates are inclusive days of `created_at` (UTC)."""
+    """The queue's filters; `None` means "any". Dates are inclusive days of `created_at`, in
+    the time zone `timezone` (the dashboard passes the study site's, e.g. Asia/Shanghai)."""
 
     status: str | None = None
     outcome: str | None = None
     created_from: date | None = None
     created_to: date | None = None
+    timezone: str = "UTC"
 
 
 def _filtered_referrals(filters: ReferralFilters):
@@ -315,14 +344,19 @@ def _filtered_referrals(filters: ReferralFilters):
     if filters.outcome:
         query = query.where(Screening.outcome == filters.outcome)
     if filters.created_from:
-        query = query.where(Referral.created_at >= _day_start(filters.created_from))
+        query = query.where(
+            Referral.created_at >= _day_start(filters.created_from, filters.timezone)
+        )
     if filters.created_to:
-        query = query.where(Referral.created_at < _day_start(filters.created_to + timedelta(1)))
+        query = query.where(
+            Referral.created_at < _day_start(filters.created_to + timedelta(1), filters.timezone)
+        )
     return query
 
 
-def _day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+def _day_start(day: date, zone: str = "UTC") -> datetime:
+    """Midnight at the start of `day` in time zone `zone`, as an aware datetime."""
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
 
 
 def list_referrals(
@@ -347,7 +381,7 @@ def count_referrals_by_status(
 ) -> dict[str, int]:
     """How many referrals (matching `filters` except their status) are in each status."""
     base = filters or ReferralFilters()
-    without_status = ReferralFilters(None, base.outcome, base.created_from, base.created_to)
+    without_status = replace(base, status=None)
     subquery = _filtered_referrals(without_status).subquery()
     rows = session.execute(
         select(subquery.c.status, func.count()).group_by(subquery.c.status)
@@ -456,9 +490,14 @@ def list_audit(
 
 
 def funnel_counts(
-    *, session: Session, trial_id: str, since: date | None = None, until: date | None = None
+    *,
+    session: Session,
+    trial_id: str,
+    since: date | None = None,
+    until: date | None = None,
+    zone: str = "UTC",
 ) -> dict[str, int]:
-    """The recruitment funnel between two days (inclusive; UTC).
+    """The recruitment funnel between two days (inclusive; days in time zone `zone`).
 
     `started` comes from the anonymous daily counter; the later steps count the screenings and
     referrals still stored (a patient's deletion takes theirs out). `contacted` counts referrals
@@ -470,11 +509,11 @@ def funnel_counts(
     screening_query = select(Screening).where(Screening.trial_id == trial_id)
     if since:
         started_query = started_query.where(DailyScreeningCount.day >= since)
-        screening_query = screening_query.where(Screening.consented_at >= _day_start(since))
+        screening_query = screening_query.where(Screening.consented_at >= _day_start(since, zone))
     if until:
         started_query = started_query.where(DailyScreeningCount.day <= until)
         screening_query = screening_query.where(
-            Screening.consented_at < _day_start(until + timedelta(1))
+            Screening.consented_at < _day_start(until + timedelta(1), zone)
         )
     screenings = screening_query.subquery()
     outcomes = dict(
@@ -517,6 +556,18 @@ def top_not_eligible_reasons(
     *, session: Session, trial_id: str, limit: int = 5
 ) -> list[tuple[str, int]]:
     """The commonest failing criteria (by protocol item) among not-eligible screenings."""
+    return [
+        (f"{criterion} ({item})", count)
+        for criterion, item, count in top_not_eligible_criteria(
+            session=session, trial_id=trial_id, limit=limit
+        )
+    ]
+
+
+def top_not_eligible_criteria(
+    *, session: Session, trial_id: str, limit: int = 5
+) -> list[tuple[str, str, int]]:
+    """(criterion id, protocol item, count) of the commonest failing criteria, commonest first."""
     rows = session.execute(
         select(Answer.criterion, Answer.item)
         .join(Screening, Answer.screening_pk == Screening.id)
@@ -526,14 +577,15 @@ def top_not_eligible_reasons(
             Answer.verdict.in_(("not_met", "not_met_until")),
         )
     ).all()
-    counts = Counter(f"{criterion} ({item})" for criterion, item in rows)
-    return counts.most_common(limit)
+    counts = Counter((criterion, item) for criterion, item in rows)
+    return [(criterion, item, n) for (criterion, item), n in counts.most_common(limit)]
 
 
 def create_coordinator(
-    *, session: Session, username: str, password: str, at: datetime
+    *, session: Session, username: str, password: str, at: datetime, language: str = "en"
 ) -> Coordinator:
     """A coordinator account, storing only the argon2id hash of its password."""
+    language = _language(language)
     username = username.strip()
     if not username:
         raise ValueError("a username is needed")
@@ -546,6 +598,7 @@ def create_coordinator(
         password_hash=_password_hasher.hash(password),
         created_at=at,
         failed_logins=0,
+        language=language,
     )
     session.add(coordinator)
     session.flush()
@@ -580,6 +633,16 @@ def verify_login(
     coordinator.failed_logins = 0
     coordinator.locked_until = None
     coordinator.last_login_at = at
+    session.flush()
+    return coordinator
+
+
+def set_coordinator_language(*, session: Session, username: str, language: str) -> Coordinator:
+    """Save the dashboard language a coordinator chose ("en" or "zh")."""
+    coordinator = session.scalar(select(Coordinator).where(Coordinator.username == username))
+    if coordinator is None:
+        raise LookupError(f"no coordinator {username!r}")
+    coordinator.language = _language(language)
     session.flush()
     return coordinator
 
@@ -695,6 +758,7 @@ def _screening_summary(screening: Screening) -> dict:
         "main_reason": screening.main_reason,
         "recheck_date": screening.recheck_date.isoformat() if screening.recheck_date else None,
         "to_verify": list(screening.to_verify or []),
+        "language": screening.language,
     }
 
 
