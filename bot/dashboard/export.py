@@ -1,7 +1,9 @@
 """Exports: the (filtered) queue as CSV, one referral as a FHIR QuestionnaireResponse.
 
-Both are audit events. CSV cells that a spreadsheet would run as a formula (starting with = + - @
-or a tab / carriage return) are prefixed with a quote, so a patient's words can never execute.
+Both are audit events. The CSV keeps stored values as they are (codes, the English reasons) and
+the patient's words in the language they wrote, named in its `language` column ("en", "zh").
+CSV cells that a spreadsheet would run as a formula (starting with = + - @ or a tab / carriage
+return) are prefixed with a quote, so a patient's words can never execute.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ CSV_COLUMNS = (
     "email",
     "preferred_time",
     "to_verify",
+    "language",
 )
 
 
@@ -65,6 +68,7 @@ def queue_csv():
                 referral.email,
                 referral.preferred_time,
                 "; ".join(referral.screening.to_verify or []),
+                referral.screening.language,
             )
             for referral in referrals
         ]

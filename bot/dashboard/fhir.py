@@ -6,7 +6,9 @@ and invariants, so the JSON produced here is a valid R4 QuestionnaireResponse to
 
 Layout: one group item per criterion (protocol item, the patient's words, verdict, reason, until
 date), then the outcome, the coordinator's to-verify list and the consented contact details.
-FHIR strings may not be empty, so an empty value is left out rather than sent blank.
+`language` is the patient's language as a BCP 47 code ("en", "zh-CN"); the patient's words
+stay in it, while the item texts are the English of the data dictionary. FHIR strings may not
+be empty, so an empty value is left out rather than sent blank.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import date, datetime
 
 from fhir.resources.questionnaireresponse import QuestionnaireResponse
 
+from bot.i18n import BCP47
 from bot.store.models import Referral
 
 CODE_SYSTEM = "urn:hn2301:prescreen"
@@ -42,6 +45,8 @@ def questionnaire_response(referral: Referral) -> QuestionnaireResponse:
     items.append(_contact_group(referral))
     resource = {
         "resourceType": "QuestionnaireResponse",
+        # The patient's language (BCP 47); their words below are as they wrote them in it.
+        "language": BCP47.get(screening.language, screening.language),
         "identifier": {"system": REFERENCE_CODE_SYSTEM, "value": referral.reference_code},
         "status": "completed" if screening.finished_at else "in-progress",
         "authored": (screening.finished_at or referral.created_at).isoformat(),
