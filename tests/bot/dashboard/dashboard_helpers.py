@@ -46,13 +46,20 @@ def make_referral(store, conversation_id="conv-1", **overrides):
         "reason": "34 years old",
         "main_reason": "",
         "transcript_text": "I'm 34",
+        "assistant_text": "How old are you?",
         "outcome": "likely_eligible",
         "to_verify": ["Screening labs: ANA, anti-dsDNA, complement (C3/C4)", "E9"],
+        "language": "en",
+        "verdicts": None,  # None: the two sample verdicts below
         **overrides,
     }
     with store() as session:
         repository.record_consent(
-            session=session, conversation_id=conversation_id, trial_id="hn2301", consented_at=START
+            session=session,
+            conversation_id=conversation_id,
+            trial_id="hn2301",
+            consented_at=START,
+            language=fields["language"],
         )
         repository.save_assessment(
             session=session,
@@ -61,7 +68,8 @@ def make_referral(store, conversation_id="conv-1", **overrides):
             main_reason=fields["main_reason"],
             recheck_date=None,
             to_verify=fields["to_verify"],
-            verdicts=[
+            verdicts=fields["verdicts"]
+            or [
                 {
                     "criterion": "age",
                     "item": "I1",
@@ -94,7 +102,11 @@ def make_referral(store, conversation_id="conv-1", **overrides):
             preferred_time=fields["preferred_time"],
             share_consent_at=START + timedelta(minutes=6),
             transcript=[
-                {"sender": "assistant", "text": "How old are you?", "at": "2026-03-02T09:01:00Z"},
+                {
+                    "sender": "assistant",
+                    "text": fields["assistant_text"],
+                    "at": "2026-03-02T09:01:00Z",
+                },
                 {
                     "sender": "patient",
                     "text": fields["transcript_text"],
