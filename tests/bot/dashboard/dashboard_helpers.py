@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 
 from bot.store import repository
 
@@ -123,3 +124,55 @@ def audit_actions(store, referral_id=None):
             (event.actor, event.action, event.referral_id)
             for event in repository.list_audit(session=session, referral_id=referral_id)
         ]
+
+
+# Latin-letter words a Chinese page may show: codes, units, product and test names, the name of
+# the other language in the switch. Anything else in Latin letters is untranslated text.
+ALLOWED_LATIN = {
+    "HN", "FHIR", "QuestionnaireResponse", "JSON", "CSV", "API", "English", "SLE", "ANA",
+    "dsDNA", "SLEDAI", "EULAR", "ACR", "ANC", "ALC", "Hb", "INR", "APTT", "ULN", "LVEF", "SpO",
+    "ALT", "AST", "CrCl", "mL", "min", "HBsAg", "HBcAb", "HBV", "DNA", "HCV", "RNA", "HIV",
+    "CMV", "mRNA", "LNP", "mg", "HN2301", "C3", "C4", "SpO2", "K", "xULN", "L", "g",
+}  # fmt: skip
+PROTOCOL_ITEM = re.compile(r"^[IE]\d$")
+
+
+class VisibleText(HTMLParser):
+    """The text a reader meets: element text (not <code>, <style>, <script>) and the labels
+    in aria-label / title / placeholder / alt attributes."""
+
+    SKIPPED = frozenset({"code", "style", "script"})
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.skipping = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIPPED:
+            self.skipping += 1
+        for name, value in attrs:
+            if name in ("aria-label", "title", "placeholder", "alt") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIPPED:
+            self.skipping -= 1
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def visible_text(page: str) -> str:
+    parser = VisibleText()
+    parser.feed(page)
+    return " ".join(parser.parts)
+
+
+def english_words(page: str, patient_data=()) -> set[str]:
+    """Latin-letter words on the page that are neither allowed nor the patient's own data."""
+    text = visible_text(page)
+    for data in patient_data:
+        text = text.replace(data, " ")
+    words = re.findall(r"[A-Za-z]+\d*", text)
+    return {word for word in words if word not in ALLOWED_LATIN and not PROTOCOL_ITEM.match(word)}

@@ -5,11 +5,19 @@ import io
 import json
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
-from dashboard_helpers import PASSWORD, START, audit_actions, csrf_token, make_referral, sign_in
+from dashboard_helpers import (
+    PASSWORD,
+    START,
+    audit_actions,
+    csrf_token,
+    english_words,
+    make_referral,
+    sign_in,
+    visible_text,
+)
 from sqlalchemy import select
 
 from bot import i18n
@@ -19,16 +27,6 @@ from bot.trial import load_trial
 
 TRIAL = load_trial("hn2301")
 CATALOG = i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / "dashboard.po"
-
-# Latin-letter words a Chinese page may show: codes, units, product and test names, the name of
-# the other language in the switch. Anything else in Latin letters is untranslated text.
-ALLOWED_LATIN = {
-    "HN", "FHIR", "QuestionnaireResponse", "JSON", "CSV", "API", "English", "SLE", "ANA",
-    "dsDNA", "SLEDAI", "EULAR", "ACR", "ANC", "ALC", "Hb", "INR", "APTT", "ULN", "LVEF", "SpO",
-    "ALT", "AST", "CrCl", "mL", "min", "HBsAg", "HBcAb", "HBV", "DNA", "HCV", "RNA", "HIV",
-    "CMV", "mRNA", "LNP", "mg", "HN2301", "C3", "C4", "SpO2", "K", "xULN", "L", "g",
-}  # fmt: skip
-PROTOCOL_ITEM = re.compile(r"^[IE]\d$")
 
 # A Chinese patient's referral, with the engine's own to-verify lines (built as bot/engine.py
 # builds them) and words typed with odd spacing, a line break and mixed scripts.
@@ -76,47 +74,6 @@ def chinese_referral(store, conversation_id="zh-1", **overrides):
         },
     ]
     return make_referral(store, conversation_id, verdicts=verdicts, **fields)
-
-
-class VisibleText(HTMLParser):
-    """The text a reader meets: element text (not <code>, <style>, <script>) and the labels
-    in aria-label / title / placeholder / alt attributes."""
-
-    SKIPPED = frozenset({"code", "style", "script"})
-
-    def __init__(self):
-        super().__init__()
-        self.parts, self.skipping = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIPPED:
-            self.skipping += 1
-        for name, value in attrs:
-            if name in ("aria-label", "title", "placeholder", "alt") and value:
-                self.parts.append(value)
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIPPED:
-            self.skipping -= 1
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def visible_text(page: str) -> str:
-    parser = VisibleText()
-    parser.feed(page)
-    return " ".join(parser.parts)
-
-
-def english_words(page: str, patient_data=()) -> set[str]:
-    """Latin-letter words on the page that are neither allowed nor the patient's own data."""
-    text = visible_text(page)
-    for data in patient_data:
-        text = text.replace(data, " ")
-    words = re.findall(r"[A-Za-z]+\d*", text)
-    return {word for word in words if word not in ALLOWED_LATIN and not PROTOCOL_ITEM.match(word)}
 
 
 @pytest.fixture
