@@ -27,6 +27,7 @@ from bot.rules import (
     UNKNOWN,
     Answer,
     RuleContext,
+    reason_tree,
 )
 from bot.trial import Criterion, Question, Trial
 
@@ -62,6 +63,8 @@ class Verdict:
             "kind": self.kind,
             "verdict": self.verdict,
             "reason": self.reason,
+            # how the English reason was composed, so the dashboard can translate it
+            "reason_i18n": reason_tree(self.reason),
             "words": self.words,
             "parsed": self.parsed,
             "until": self.until.isoformat() if self.until else None,

@@ -3,6 +3,12 @@
 The trial definition (bot/trials/*.yml) names a rule and gives its numbers; the functions here
 only apply them. Each returns a `Verdict` whose `reason` is written for a coordinator (factual,
 with the numbers) and which never invents an answer: anything it cannot decide is `unknown`.
+
+Reasons are English (the store and the CSV keep them so), composed with `say(template,
+**params)`: the result is the English text, a `str`, that also remembers its template and
+params (`reason_tree`), so the dashboard can say the same reason in the coordinator's language
+from the `dashboard` catalog (`pybabel extract -k say`). A param may itself be said (a nested
+reason), a list (`said_list`), or a plain value (numbers, dates, medicine names).
 """
 
 from __future__ import annotations
@@ -23,6 +29,56 @@ UNKNOWN = "unknown"
 NOT_MET_UNTIL = "not_met_until"
 INFORMATION = "information"
 PENDING = "pending"
+
+
+class Said(str):
+    """An English reason that keeps how it was composed: `tree` (see `reason_tree`)."""
+
+    tree: dict[str, Any]
+
+    def __new__(cls, text: str, tree: dict[str, Any]) -> Said:
+        said = super().__new__(cls, text)
+        said.tree = tree
+        return said
+
+    def __reduce__(self):  # copy and pickle keep the tree
+        return (Said, (str(self), self.tree))
+
+
+def _tree(value: Any) -> Any:
+    return value.tree if isinstance(value, Said) else value
+
+
+def say(template: str, **params: Any) -> Said:
+    """The English `template.format(**params)`, remembering template and params."""
+    return Said(
+        template.format(**params),
+        {"t": template, "p": {name: _tree(value) for name, value in params.items()}},
+    )
+
+
+def said_together(*pieces: str) -> Said:
+    """Reasons one after another (English: joined by spaces)."""
+    return Said(" ".join(pieces), {"j": [_tree(piece) for piece in pieces]})
+
+
+def said_list(items: list, empty: Said | None = None) -> Said:
+    """A list of names or reasons (English: "a, b, c"); `empty` (default "none") if empty."""
+    if not items:
+        return empty if empty is not None else say("none")
+    return Said(", ".join(items), {"l": [_tree(item) for item in items]})
+
+
+def _lower_first(said: str) -> Said:
+    """The same reason starting in lower case, inside a sentence (the tree is unchanged)."""
+    return Said(said[:1].lower() + said[1:], reason_tree(said))
+
+
+def reason_tree(reason: str) -> dict[str, Any]:
+    """How a reason was composed, as JSON: {"t": template, "p": {name: value or tree}},
+    {"j": [trees]} (one after another) or {"l": [trees or names]} (a list). A plain string is
+    its own template."""
+    return reason.tree if isinstance(reason, Said) else {"t": str(reason), "p": {}}
 
 
 @dataclass(frozen=True)
@@ -94,7 +150,7 @@ def _classes(lexicon: Lexicon, medicine_ids: list[str]) -> set[str]:
 
 
 def _names(lexicon: Lexicon, medicine_ids: list[str]) -> str:
-    return ", ".join(lexicon.medicine(m).name for m in medicine_ids) or "none"
+    return said_list([lexicon.medicine(m).name for m in medicine_ids])
 
 
 def _i4_drugs(lexicon: Lexicon, medicine_ids: list[str]) -> set[str]:
@@ -107,7 +163,7 @@ def _yes_no_rule(value: Any, *, yes: Outcome, no: Outcome, what: str) -> Outcome
         return yes
     if value == "no":
         return no
-    return Outcome(UNKNOWN, f"Not sure about {what}.")
+    return Outcome(UNKNOWN, say("Not sure about {what}.", what=what))
 
 
 def _date_range(value: Any) -> tuple[date, date] | None:
@@ -116,10 +172,12 @@ def _date_range(value: Any) -> tuple[date, date] | None:
     return None
 
 
-def _describe_range(earliest: date, latest: date) -> str:
+def _describe_range(earliest: date, latest: date) -> str | Said:
     if earliest == latest:
         return earliest.isoformat()
-    return f"between {earliest.isoformat()} and {latest.isoformat()}"
+    return say(
+        "between {earliest} and {latest}", earliest=earliest.isoformat(), latest=latest.isoformat()
+    )
 
 
 def washout(value: Any, wait: relativedelta, today: date, what: str) -> Outcome:
@@ -132,14 +190,18 @@ def washout(value: Any, wait: relativedelta, today: date, what: str) -> Outcome:
     """
     dates = _date_range(value)
     if dates is None:
-        return Outcome(NOT_MET_UNTIL, f"{what}; the patient could not say when.")
+        return Outcome(NOT_MET_UNTIL, say("{what}; the patient could not say when.", what=what))
     earliest, latest = dates
     when = _describe_range(earliest, latest)
     if latest + wait <= today:
-        return Outcome(MET, f"{what} {when}, long enough ago.")
+        return Outcome(MET, say("{what} {when}, long enough ago.", what=what, when=when))
     if earliest + wait > today:
-        return Outcome(NOT_MET_UNTIL, f"{what} {when}, too recent.", latest + wait)
-    return Outcome(UNKNOWN, f"{what} {when}: may or may not be long enough ago.")
+        return Outcome(
+            NOT_MET_UNTIL, say("{what} {when}, too recent.", what=what, when=when), latest + wait
+        )
+    return Outcome(
+        UNKNOWN, say("{what} {when}: may or may not be long enough ago.", what=what, when=when)
+    )
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -149,55 +211,70 @@ def age_between(ctx: RuleContext) -> Outcome:
     age = ctx.value("age")
     low, high = ctx.params["min_years"], ctx.params["max_years"]
     if _is_unsure(age):
-        return Outcome(UNKNOWN, "Age not given.")
+        return Outcome(UNKNOWN, say("Age not given."))
     youngest, oldest = (age["min_years"], age["max_years"]) if isinstance(age, dict) else (age, age)
-    said = f"Age {youngest}" if youngest == oldest else f"Age {youngest} or {oldest}"
+    said = (
+        say("Age {age}", age=youngest)
+        if youngest == oldest
+        else say("Age {youngest} or {oldest}", youngest=youngest, oldest=oldest)
+    )
     if oldest < low:
-        return Outcome(NOT_MET, f"{said}: under {low}.")
+        return Outcome(NOT_MET, say("{said}: under {low}.", said=said, low=low))
     if youngest > high:
-        return Outcome(NOT_MET, f"{said}: over {high}.")
+        return Outcome(NOT_MET, say("{said}: over {high}.", said=said, high=high))
     if youngest >= low and oldest <= high:
-        return Outcome(MET, f"{said}: within {low}-{high}.")
-    return Outcome(UNKNOWN, f"{said} (from the date of birth): on the {low}-{high} boundary.")
+        return Outcome(MET, say("{said}: within {low}-{high}.", said=said, low=low, high=high))
+    return Outcome(
+        UNKNOWN,
+        say(
+            "{said} (from the date of birth): on the {low}-{high} boundary.",
+            said=said,
+            low=low,
+            high=high,
+        ),
+    )
 
 
 def sle_diagnosis(ctx: RuleContext) -> Outcome:
     value = ctx.value("sle_diagnosis")
     outcomes = {
-        "yes": Outcome(MET, "Says a doctor diagnosed systemic lupus."),
-        "no": Outcome(NOT_MET, "Says no doctor diagnosed systemic lupus."),
-        "skin_only": Outcome(NOT_MET, "Skin (cutaneous/discoid) lupus only, not SLE."),
-        "drug_induced": Outcome(NOT_MET, "Drug-induced lupus, not SLE."),
+        "yes": Outcome(MET, say("Says a doctor diagnosed systemic lupus.")),
+        "no": Outcome(NOT_MET, say("Says no doctor diagnosed systemic lupus.")),
+        "skin_only": Outcome(NOT_MET, say("Skin (cutaneous/discoid) lupus only, not SLE.")),
+        "drug_induced": Outcome(NOT_MET, say("Drug-induced lupus, not SLE.")),
     }
-    return _by_answer(value, outcomes, "Not sure whether the diagnosis is SLE.")
+    return _by_answer(value, outcomes, say("Not sure whether the diagnosis is SLE."))
 
 
 def diagnosed_long_enough(ctx: RuleContext) -> Outcome:
     value = ctx.value("sle_duration")
     if _is_unsure(value):
-        return Outcome(UNKNOWN, "Does not know when lupus was diagnosed.")
+        return Outcome(UNKNOWN, say("Does not know when lupus was diagnosed."))
     months = ctx.params["min_months"]
-    outcome = washout(value, relativedelta(months=months), ctx.today, "Diagnosed")
+    outcome = washout(value, relativedelta(months=months), ctx.today, say("Diagnosed"))
     if outcome.verdict == NOT_MET_UNTIL:
-        return Outcome(NOT_MET_UNTIL, f"{outcome.reason} Needs {months} months.", outcome.until)
+        needs = say("Needs {months} months.", months=months)
+        return Outcome(NOT_MET_UNTIL, said_together(outcome.reason, needs), outcome.until)
     return outcome
 
 
 def on_standard_treatment(ctx: RuleContext) -> Outcome:
     value = ctx.value("current_medicines")
     if _is_unsure(value):
-        return Outcome(UNKNOWN, "Not sure which lupus medicines they take.")
+        return Outcome(UNKNOWN, say("Not sure which lupus medicines they take."))
     medicines = _medicine_ids(value)
     standard = [
         m for m in medicines if ctx.lexicon.medicine(m).drug_class in ctx.params["standard_classes"]
     ]
     if standard:
-        return Outcome(MET, f"Standard treatment now: {_names(ctx.lexicon, standard)}.")
+        names = _names(ctx.lexicon, standard)
+        return Outcome(MET, say("Standard treatment now: {names}.", names=names))
     if _incomplete(value):
         return Outcome(
-            UNKNOWN, "Others they could not name; no standard treatment among those named."
+            UNKNOWN, say("Others they could not name; no standard treatment among those named.")
         )
-    return Outcome(NOT_MET, f"No standard lupus treatment now ({_names(ctx.lexicon, medicines)}).")
+    names = _names(ctx.lexicon, medicines)
+    return Outcome(NOT_MET, say("No standard lupus treatment now ({names}).", names=names))
 
 
 _CHANGED = ("no", "dose_changed", "new_medicine")
@@ -222,54 +299,61 @@ def treatment_stable(ctx: RuleContext) -> Outcome:
     alone waits 2 weeks; a new medicine, or a change of unknown kind, waits 8 weeks."""
     value = ctx.value("treatment_stable")
     if value == "yes":
-        return Outcome(MET, "Same medicines for 8+ weeks, no dose change in 2 weeks.")
+        return Outcome(MET, say("Same medicines for 8+ weeks, no dose change in 2 weeks."))
     if value not in _CHANGED:
-        return Outcome(UNKNOWN, "Not sure whether treatment has been stable.")
+        return Outcome(UNKNOWN, say("Not sure whether treatment has been stable."))
     dose_weeks = ctx.params["stable_dose_weeks"]
     medicine_weeks = ctx.params["same_medicines_weeks"]
     kind = _change_kind(ctx)
     change = ctx.value("treatment_change")
     if kind == "dose_changed":
-        outcome = washout(change, relativedelta(weeks=dose_weeks), ctx.today, "Last dose change")
+        last_change = say("Last dose change")
+        outcome = washout(change, relativedelta(weeks=dose_weeks), ctx.today, last_change)
         if outcome.verdict == NOT_MET_UNTIL:
-            return Outcome(
-                NOT_MET_UNTIL,
-                f"{outcome.reason} A dose change only (no new medicine): re-check "
-                f"{dose_weeks} weeks after it.",
-                outcome.until,
+            recheck = say(
+                "A dose change only (no new medicine): re-check {weeks} weeks after it.",
+                weeks=dose_weeks,
             )
+            return Outcome(NOT_MET_UNTIL, said_together(outcome.reason, recheck), outcome.until)
         if outcome.verdict == MET:
-            return Outcome(
-                MET,
-                f"{outcome.reason} A dose change only, more than {dose_weeks} weeks ago; "
-                "same medicines otherwise.",
+            only = say(
+                "A dose change only, more than {weeks} weeks ago; same medicines otherwise.",
+                weeks=dose_weeks,
             )
+            return Outcome(MET, said_together(outcome.reason, only))
         return outcome
-    what = "New medicine" if kind == "new_medicine" else "Last medicine or dose change"
+    what = say("New medicine") if kind == "new_medicine" else say("Last medicine or dose change")
     outcome = washout(change, relativedelta(weeks=medicine_weeks), ctx.today, what)
     if outcome.verdict == MET:
         return Outcome(
             UNKNOWN,
-            f"Said treatment is not stable, yet {outcome.reason[0].lower()}"
-            f"{outcome.reason[1:]} Check.",
+            say(
+                "Said treatment is not stable, yet {found} Check.",
+                found=_lower_first(outcome.reason),
+            ),
         )
     if outcome.verdict == NOT_MET_UNTIL:
-        unclear = "" if kind else " (not said whether a new medicine or a dose change)"
-        return Outcome(
-            NOT_MET_UNTIL,
-            f"{outcome.reason}{unclear} Re-check {medicine_weeks} weeks after the change "
-            f"(covers the {dose_weeks}-week dose rule too).",
-            outcome.until,
+        pieces = [outcome.reason]
+        if not kind:
+            pieces.append(say("(not said whether a new medicine or a dose change)"))
+        pieces.append(
+            say(
+                "Re-check {weeks} weeks after the change (covers the {dose_weeks}-week dose "
+                "rule too).",
+                weeks=medicine_weeks,
+                dose_weeks=dose_weeks,
+            )
         )
+        return Outcome(NOT_MET_UNTIL, said_together(*pieces), outcome.until)
     return outcome
 
 
 def disease_active(ctx: RuleContext) -> Outcome:
     return _yes_no_rule(
         ctx.value("disease_active"),
-        yes=Outcome(MET, "Lupus still active or flaring despite treatment."),
-        no=Outcome(NOT_MET, "Says lupus is well controlled."),
-        what="whether lupus is still active",
+        yes=Outcome(MET, say("Lupus still active or flaring despite treatment.")),
+        no=Outcome(NOT_MET, say("Says lupus is well controlled.")),
+        what=say("whether lupus is still active"),
     )
 
 
@@ -277,7 +361,9 @@ def steroid_dose(ctx: RuleContext) -> Outcome:
     """I3: prednisone-equivalent dose, with the immunosuppressant exception."""
     current = ctx.value("current_medicines")
     if _is_unsure(current):
-        return Outcome(UNKNOWN, "Current medicines unknown, so the steroid rule can't be checked.")
+        return Outcome(
+            UNKNOWN, say("Current medicines unknown, so the steroid rule can't be checked.")
+        )
     medicines = _medicine_ids(current)
     classes = _classes(ctx.lexicon, medicines)
     low, high = ctx.params["min_mg"], ctx.params["max_mg"]
@@ -285,34 +371,56 @@ def steroid_dose(ctx: RuleContext) -> Outcome:
     if "corticosteroid" in classes:
         dose = ctx.value("steroid_dose")
         if _is_unsure(dose):
-            return Outcome(UNKNOWN, "Takes a steroid but does not know the daily dose.")
+            return Outcome(UNKNOWN, say("Takes a steroid but does not know the daily dose."))
         if isinstance(dose, dict):
             steroid = dose.get("medicine") or next(
                 m for m in medicines if ctx.lexicon.medicine(m).drug_class == "corticosteroid"
             )
             converted = ctx.lexicon.prednisone_mg(steroid, float(dose["mg_per_day"]))
             if converted is None:
-                return Outcome(UNKNOWN, f"Dose given for {steroid}, which is not a steroid.")
+                return Outcome(
+                    UNKNOWN,
+                    say("Dose given for {steroid}, which is not a steroid.", steroid=steroid),
+                )
             prednisone_mg = round(converted, 2)
-            stated = f"{dose['mg_per_day']:g} mg/day {ctx.lexicon.medicine(steroid).name}"
-            stated += f" = {prednisone_mg:g} mg/day prednisone-equivalent"
+            stated = say(
+                "{mg:g} mg/day {name} = {prednisone:g} mg/day prednisone-equivalent",
+                mg=float(dose["mg_per_day"]),
+                name=ctx.lexicon.medicine(steroid).name,
+                prednisone=prednisone_mg,
+            )
         else:
-            stated = "says they no longer take the steroid"
+            stated = say("says they no longer take the steroid")
     else:
-        stated = "no steroid"
+        stated = say("no steroid")
     if prednisone_mg > high:
-        return Outcome(NOT_MET, f"{stated}: above {high:g}.")
+        return Outcome(NOT_MET, say("{stated}: above {high:g}.", stated=stated, high=high))
     if prednisone_mg >= low:
-        return Outcome(MET, f"{stated}: within {low:g}-{high:g}.")
+        return Outcome(
+            MET, say("{stated}: within {low:g}-{high:g}.", stated=stated, low=low, high=high)
+        )
     if "immunosuppressant" in classes:
-        return Outcome(MET, f"{stated}: below {low:g}, allowed with an immunosuppressant.")
+        return Outcome(
+            MET,
+            say(
+                "{stated}: below {low:g}, allowed with an immunosuppressant.",
+                stated=stated,
+                low=low,
+            ),
+        )
     if classes & {"antimalarial", "targeted"}:
         return Outcome(
             UNKNOWN,
-            f"{stated}: below {low:g} with only an antimalarial or targeted drug beside it; "
-            "the protocol wording is ambiguous, coordinator decides.",
+            say(
+                "{stated}: below {low:g} with only an antimalarial or targeted drug beside it; "
+                "the protocol wording is ambiguous, coordinator decides.",
+                stated=stated,
+                low=low,
+            ),
         )
-    return Outcome(NOT_MET, f"{stated}: below {low:g} and no immunosuppressant.")
+    return Outcome(
+        NOT_MET, say("{stated}: below {low:g} and no immunosuppressant.", stated=stated, low=low)
+    )
 
 
 def immunosuppressant_history(ctx: RuleContext) -> Outcome:
@@ -320,138 +428,190 @@ def immunosuppressant_history(ctx: RuleContext) -> Outcome:
     drugs = _i4_drugs(ctx.lexicon, _ever_ids(ctx.value("current_medicines")))
     drugs |= _i4_drugs(ctx.lexicon, _ever_ids(history))
     needed = ctx.params["min_drugs"]
-    listed = ", ".join(sorted(drugs)) or "none"
+    listed = said_list(sorted(drugs))
     if len(drugs) >= needed:
-        return Outcome(MET, f"Has used {len(drugs)} immunosuppressants: {listed}.")
+        return Outcome(
+            MET,
+            say("Has used {count} immunosuppressants: {listed}.", count=len(drugs), listed=listed),
+        )
     unsure = _is_unsure(history) or _incomplete(history)
     if unsure and "immunosuppressant_history" in ctx.answers:
-        return Outcome(UNKNOWN, f"Not sure which were used; known: {listed}.")
-    return Outcome(NOT_MET, f"Used {len(drugs)} of the {needed} needed: {listed}.")
+        return Outcome(UNKNOWN, say("Not sure which were used; known: {listed}.", listed=listed))
+    return Outcome(
+        NOT_MET,
+        say(
+            "Used {count} of the {needed} needed: {listed}.",
+            count=len(drugs),
+            needed=needed,
+            listed=listed,
+        ),
+    )
 
 
-def _by_answer(value: Any, outcomes: dict[str, Outcome], otherwise: str) -> Outcome:
+def _by_answer(value: Any, outcomes: dict[str, Outcome], otherwise: Said) -> Outcome:
     """The outcome listed for this answer; anything else (not sure) is unknown."""
     return outcomes.get(value, Outcome(UNKNOWN, otherwise))
 
 
 def lab_markers(ctx: RuleContext) -> Outcome:
     outcomes = {
-        "yes": Outcome(MET, "Told ANA/anti-dsDNA positive or complement low."),
-        "all_negative": Outcome(NOT_MET, "Says ANA, anti-dsDNA and complement were all normal."),
-        "no": Outcome(UNKNOWN, "Not told of a positive test; unclear whether all were tested."),
+        "yes": Outcome(MET, say("Told ANA/anti-dsDNA positive or complement low.")),
+        "all_negative": Outcome(
+            NOT_MET, say("Says ANA, anti-dsDNA and complement were all normal.")
+        ),
+        "no": Outcome(
+            UNKNOWN, say("Not told of a positive test; unclear whether all were tested.")
+        ),
     }
-    return _by_answer(ctx.value("lab_markers"), outcomes, "Does not know these results.")
+    return _by_answer(ctx.value("lab_markers"), outcomes, say("Does not know these results."))
 
 
 def disease_activity_score(ctx: RuleContext) -> Outcome:
     value = ctx.value("disease_activity_score")
     if isinstance(value, dict):
-        items = ", ".join(ctx.lexicon.sledai[i].name for i in value["items"]) or "none"
+        items = said_list([ctx.lexicon.sledai[i].name for i in value["items"]])
         reaches = (
             value["points"] >= ctx.params["min_total"]
             and value["clinical_points"] >= ctx.params["min_clinical"]
         )
-        return Outcome(
-            UNKNOWN,
-            f"Patient-reported SLEDAI-2K estimate {value['points']} "
-            f"({value['clinical_points']} clinical) from: {items}; "
-            f"{'reaches' if reaches else 'below'} {ctx.params['min_total']} "
-            f"({ctx.params['min_clinical']} clinical). Triage hint only, score at screening.",
-        )
+        found = {
+            "points": value["points"],
+            "clinical": value["clinical_points"],
+            "items": items,
+            "min_total": ctx.params["min_total"],
+            "min_clinical": ctx.params["min_clinical"],
+        }
+        if reaches:
+            estimate = say(
+                "Patient-reported SLEDAI-2K estimate {points} ({clinical} clinical) from: "
+                "{items}; reaches {min_total} ({min_clinical} clinical). Triage hint only, "
+                "score at screening.",
+                **found,
+            )
+        else:
+            estimate = say(
+                "Patient-reported SLEDAI-2K estimate {points} ({clinical} clinical) from: "
+                "{items}; below {min_total} ({min_clinical} clinical). Triage hint only, "
+                "score at screening.",
+                **found,
+            )
+        return Outcome(UNKNOWN, estimate)
     if value == "skipped":
-        return Outcome(UNKNOWN, "Symptom checklist skipped.")
-    return Outcome(UNKNOWN, "Symptoms not known.")
+        return Outcome(UNKNOWN, say("Symptom checklist skipped."))
+    return Outcome(UNKNOWN, say("Symptoms not known."))
+
+
+_ORGAN_PROBLEMS = {
+    "kidney_failure": say("kidney failure"),
+    "liver_disease": say("liver disease"),
+    "heart_failure": say("heart failure"),
+    "oxygen": say("oxygen"),
+    "transfusion": say("transfusion"),
+}
 
 
 def organ_function(ctx: RuleContext) -> Outcome:
     value = ctx.value("organ_function")
     if not isinstance(value, dict):
-        return Outcome(UNKNOWN, "Not sure about organ problems.")
+        return Outcome(UNKNOWN, say("Not sure about organ problems."))
     if value.get("dialysis"):
-        return Outcome(NOT_MET, "On dialysis.")
+        return Outcome(NOT_MET, say("On dialysis."))
     problems = [
-        name.replace("_", " ")
+        _ORGAN_PROBLEMS[name]
         for name in ("kidney_failure", "liver_disease", "heart_failure", "oxygen", "transfusion")
         if value.get(name)
     ]
     if problems:
-        return Outcome(UNKNOWN, f"Reports: {', '.join(problems)}. Check labs.")
-    return Outcome(MET, "Reports none of the listed organ problems.")
+        return Outcome(
+            UNKNOWN, say("Reports: {problems}. Check labs.", problems=said_list(problems))
+        )
+    return Outcome(MET, say("Reports none of the listed organ problems."))
 
 
 def not_pregnant(ctx: RuleContext) -> Outcome:
     outcomes = {
-        "yes": Outcome(NOT_MET, "Pregnant or breastfeeding now."),
-        "no": Outcome(MET, "Not pregnant or breastfeeding."),
-        "not_applicable": Outcome(MET, "Says pregnancy does not apply to them."),
+        "yes": Outcome(NOT_MET, say("Pregnant or breastfeeding now.")),
+        "no": Outcome(MET, say("Not pregnant or breastfeeding.")),
+        "not_applicable": Outcome(MET, say("Says pregnancy does not apply to them.")),
     }
-    return _by_answer(ctx.value("pregnancy"), outcomes, "Not sure whether pregnant.")
+    return _by_answer(ctx.value("pregnancy"), outcomes, say("Not sure whether pregnant."))
 
 
 def contraception(ctx: RuleContext) -> Outcome:
     outcomes = {
-        "yes": Outcome(MET, "Willing to use birth control for 12 months."),
-        "no": Outcome(NOT_MET, "Not willing to use birth control for 12 months."),
+        "yes": Outcome(MET, say("Willing to use birth control for 12 months.")),
+        "no": Outcome(NOT_MET, say("Not willing to use birth control for 12 months.")),
         # The spec: "does not apply" (after menopause, sterilised) is met, confirmed by the
         # coordinator.
         "not_applicable": Outcome(
-            MET, "Says birth control does not apply to them; confirm.", confirm=True
+            MET, say("Says birth control does not apply to them; confirm."), confirm=True
         ),
     }
-    return _by_answer(ctx.value("contraception"), outcomes, "Not sure about using birth control.")
+    return _by_answer(
+        ctx.value("contraception"), outcomes, say("Not sure about using birth control.")
+    )
 
 
 _INFECTIONS = {
-    "hiv": "HIV",
-    "syphilis": "syphilis",
-    "hepatitis_b": "hepatitis B",
-    "hepatitis_c": "hepatitis C",
-    "cmv": "CMV",
+    "hiv": say("HIV"),
+    "syphilis": say("syphilis"),
+    "hepatitis_b": say("hepatitis B"),
+    "hepatitis_c": say("hepatitis C"),
+    "cmv": say("CMV"),
 }
+_INFECTION_STATES = {"past": say("past"), "unclear": say("unclear")}
 
 
 def viral_infections(ctx: RuleContext) -> Outcome:
     value = ctx.value("viral_infections")
     if not isinstance(value, dict):
-        return Outcome(UNKNOWN, "Not sure about hepatitis B/C, HIV, syphilis, CMV.")
+        return Outcome(UNKNOWN, say("Not sure about hepatitis B/C, HIV, syphilis, CMV."))
     failing = [_INFECTIONS[name] for name in ("hiv", "syphilis") if value.get(name)]
     failing += [
-        f"active {_INFECTIONS[name]}"
+        say("active {infection}", infection=_INFECTIONS[name])
         for name in ("hepatitis_b", "hepatitis_c", "cmv")
         if value.get(name) == "active"
     ]
     if failing:
-        return Outcome(NOT_MET, f"Reports {', '.join(failing)}.")
+        return Outcome(NOT_MET, say("Reports {infections}.", infections=said_list(failing)))
     unclear = [
-        f"{_INFECTIONS[name]} ({value[name]})"
+        say(
+            "{infection} ({state})",
+            infection=_INFECTIONS[name],
+            state=_INFECTION_STATES[value[name]],
+        )
         for name in ("hepatitis_b", "hepatitis_c")
         if value.get(name) in ("past", "unclear")
     ]
     if unclear:
-        return Outcome(UNKNOWN, f"Reports {', '.join(unclear)}: check serology.")
+        return Outcome(
+            UNKNOWN, say("Reports {infections}: check serology.", infections=said_list(unclear))
+        )
     if value.get("cmv") == "past":
-        return Outcome(MET, "Past CMV only; no listed infection now.")
-    return Outcome(MET, "No hepatitis B/C, HIV, syphilis or active CMV reported.")
+        return Outcome(MET, say("Past CMV only; no listed infection now."))
+    return Outcome(MET, say("No hepatitis B/C, HIV, syphilis or active CMV reported."))
 
 
 def active_infection(ctx: RuleContext) -> Outcome:
     return _yes_no_rule(
         ctx.value("active_infection"),
-        yes=Outcome(NOT_MET_UNTIL, "Infection being treated now; re-check once treated."),
-        no=Outcome(MET, "No infection being treated now."),
-        what="a current infection",
+        yes=Outcome(NOT_MET_UNTIL, say("Infection being treated now; re-check once treated.")),
+        no=Outcome(MET, say("No infection being treated now.")),
+        what=say("a current infection"),
     )
 
 
 def transplant(ctx: RuleContext) -> Outcome:
     value = ctx.value("transplant")
     if value == "minor_only":
-        return Outcome(MET, "Cornea/skin/bone graft only, not a major organ or marrow; confirm.")
+        return Outcome(
+            MET, say("Cornea/skin/bone graft only, not a major organ or marrow; confirm.")
+        )
     return _yes_no_rule(
         value,
-        yes=Outcome(NOT_MET, "Has had an organ or bone-marrow/stem-cell transplant."),
-        no=Outcome(MET, "No transplant."),
-        what="a transplant",
+        yes=Outcome(NOT_MET, say("Has had an organ or bone-marrow/stem-cell transplant.")),
+        no=Outcome(MET, say("No transplant.")),
+        what=say("a transplant"),
     )
 
 
@@ -471,7 +631,7 @@ def _e5_products(ctx: RuleContext) -> tuple[list[str], list[str]]:
     unresolved = []
     covid_named_later = any(ctx.lexicon.vaccine(p).covid for p in named_later)
     if (first.get("generic_covid") and not covid_named_later) or follow_up.get("generic_covid"):
-        unresolved.append("a COVID-19 vaccine")
+        unresolved.append(say("a COVID-19 vaccine"))
     other_named_later = any(
         not ctx.lexicon.vaccine(p).covid and ctx.lexicon.vaccine(p).kind != "unknown_mrna"
         for p in named_later
@@ -487,37 +647,42 @@ def _e5_products(ctx: RuleContext) -> tuple[list[str], list[str]]:
 def mrna_lnp(ctx: RuleContext) -> Outcome:
     first = ctx.value("mrna_lnp")
     if _is_unsure(first):
-        return Outcome(UNKNOWN, "Not sure about mRNA vaccines or LNP medicines in 2 years.")
+        return Outcome(UNKNOWN, say("Not sure about mRNA vaccines or LNP medicines in 2 years."))
     products, unresolved = _e5_products(ctx)
     mrna = [p for p in products if ctx.lexicon.vaccine(p).kind == "mrna_lnp"]
     if mrna:
-        names = ", ".join(ctx.lexicon.vaccine(p).name for p in mrna)
+        names = said_list([ctx.lexicon.vaccine(p).name for p in mrna])
         when = ctx.value("mrna_lnp_when")
         years = ctx.params["washout_years"]
-        return washout(when, relativedelta(years=years), ctx.today, f"{names} (mRNA-LNP)")
+        what = say("{names} (mRNA-LNP)", names=names)
+        return washout(when, relativedelta(years=years), ctx.today, what)
     if unresolved:
         return Outcome(
-            UNKNOWN, f"{', '.join(unresolved)} of unknown type (mRNA or not) within 2 years."
+            UNKNOWN,
+            say(
+                "{products} of unknown type (mRNA or not) within 2 years.",
+                products=said_list(unresolved),
+            ),
         )
     named = [p for p in products if ctx.lexicon.vaccine(p).kind != "unknown_mrna"]
     if named:
-        names = ", ".join(ctx.lexicon.vaccine(p).name for p in named)
-        return Outcome(MET, f"Only non-mRNA products: {names}.")
-    return Outcome(MET, "No mRNA vaccine or LNP medicine in 2 years.")
+        names = said_list([ctx.lexicon.vaccine(p).name for p in named])
+        return Outcome(MET, say("Only non-mRNA products: {names}.", names=names))
+    return Outcome(MET, say("No mRNA vaccine or LNP medicine in 2 years."))
 
 
 def cardiac_events(ctx: RuleContext) -> Outcome:
     answer = ctx.value("cardiac_events")
     months = ctx.params["washout_months"]
     if answer == "no":
-        return Outcome(MET, f"No serious heart event in {months} months.")
+        return Outcome(MET, say("No serious heart event in {months} months.", months=months))
     if answer != "yes":
-        return Outcome(UNKNOWN, "Not sure about recent heart events.")
+        return Outcome(UNKNOWN, say("Not sure about recent heart events."))
     return washout(
         ctx.value("cardiac_events_when"),
         relativedelta(months=months),
         ctx.today,
-        "Serious heart event",
+        say("Serious heart event"),
     )
 
 
@@ -528,7 +693,7 @@ UNNAMED_FLU = "flu_unspecified"
 def live_vaccine(ctx: RuleContext) -> Outcome:
     value = ctx.value("live_vaccine")
     if _is_unsure(value):
-        return Outcome(UNKNOWN, "Not sure about vaccines in the last 30 days.")
+        return Outcome(UNKNOWN, say("Not sure about vaccines in the last 30 days."))
     products = list(_vaccine_value(ctx, "live_vaccine").get("products", []))
     flu_form = _vaccine_value(ctx, "flu_vaccine_type").get("products", [])
     if UNNAMED_FLU in products and flu_form:
@@ -537,37 +702,40 @@ def live_vaccine(ctx: RuleContext) -> Outcome:
     kinds = {p: ctx.lexicon.vaccine(p).kind for p in products}
     live = [p for p, kind in kinds.items() if kind == "live"]
     if live:
-        names = ", ".join(ctx.lexicon.vaccine(p).name for p in live)
+        names = said_list([ctx.lexicon.vaccine(p).name for p in live])
         wait = relativedelta(days=ctx.params["washout_days"])
-        return washout(ctx.value("live_vaccine_when"), wait, ctx.today, f"Live vaccine {names}")
+        what = say("Live vaccine {names}", names=names)
+        return washout(ctx.value("live_vaccine_when"), wait, ctx.today, what)
     unclear = [p for p, kind in kinds.items() if kind not in ("mrna_lnp", "other", "unknown_mrna")]
     if unclear:
-        names = ", ".join(ctx.lexicon.vaccine(p).name for p in unclear)
-        return Outcome(UNKNOWN, f"{names}: could be a live vaccine; check which.")
+        names = said_list([ctx.lexicon.vaccine(p).name for p in unclear])
+        return Outcome(UNKNOWN, say("{names}: could be a live vaccine; check which.", names=names))
     if products or (isinstance(value, dict) and value.get("generic_covid")):
-        names = ", ".join(ctx.lexicon.vaccine(p).name for p in products) or "COVID-19 shot"
-        return Outcome(MET, f"Only non-live vaccines in 30 days: {names}.")
-    return Outcome(MET, "No vaccine in the last 30 days.")
+        names = said_list(
+            [ctx.lexicon.vaccine(p).name for p in products], empty=say("COVID-19 shot")
+        )
+        return Outcome(MET, say("Only non-live vaccines in 30 days: {names}.", names=names))
+    return Outcome(MET, say("No vaccine in the last 30 days."))
 
 
 def asthma_allergy(ctx: RuleContext) -> Outcome:
     value = ctx.value("asthma_allergy")
     if value == "hay_fever_only":
-        return Outcome(MET, "Mild hay fever only.")
+        return Outcome(MET, say("Mild hay fever only."))
     if value == "mild_allergy":
-        return Outcome(MET, "A mild allergic reaction only (no severe reaction named).")
+        return Outcome(MET, say("A mild allergic reaction only (no severe reaction named)."))
     return _yes_no_rule(
         value,
-        yes=Outcome(NOT_MET, "Has asthma or a severe allergy."),
-        no=Outcome(MET, "No asthma or severe allergy."),
-        what="asthma or severe allergy",
+        yes=Outcome(NOT_MET, say("Has asthma or a severe allergy.")),
+        no=Outcome(MET, say("No asthma or severe allergy.")),
+        what=say("asthma or severe allergy"),
     )
 
 
 def information_only(ctx: RuleContext) -> Outcome:
     value = ctx.value("travel")
-    said = {"yes": "yes", "no": "no"}.get(value, "not sure")
-    return Outcome(INFORMATION, f"Able to travel to Hefei for visits: {said}.")
+    said = {"yes": say("yes"), "no": say("no")}.get(value) or say("not sure")
+    return Outcome(INFORMATION, say("Able to travel to Hefei for visits: {said}.", said=said))
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,11 @@ OPENAPI: dict = {
                     "kind": {"type": "string", "enum": list(repository.CRITERION_KINDS)},
                     "verdict": {"type": "string", "enum": list(repository.VERDICTS)},
                     "reason": {"type": "string"},
+                    "reason_i18n": {
+                        "nullable": True,
+                        "description": "how the English reason was composed: "
+                        '{"t": template, "p": params}, {"j": [...]} or {"l": [...]}',
+                    },
                     "words": {"type": "string", "description": "the patient's own words"},
                     "parsed": {"description": "the parsed value (any JSON)"},
                     "until": {**_STRING_OR_NULL, "format": "date"},

@@ -210,19 +210,72 @@ def to_verify_entry(entry: str, answers=()) -> str:
         prefix = f"{criterion.items} {criterion.summary}: "
         if entry.startswith(prefix):
             reason = entry[len(prefix) :]
+            said = next(
+                (
+                    answer_reason(answer)
+                    for answer in answers
+                    if answer.criterion == criterion.id and answer.reason == reason
+                ),
+                None,
+            )
             separator = gettext(": ")
-            return f"{criterion.items} {gettext(criterion.summary)}{separator}{reason_text(reason)}"
+            summary = gettext(criterion.summary)
+            return f"{criterion.items} {summary}{separator}{said or reason_text(reason)}"
     return entry
 
 
 def answer_reason(answer) -> str:
-    """A stored answer's reason in the coordinator's language."""
-    return reason_text(answer.reason)
+    """A stored answer's reason in the coordinator's language.
+
+    The rules compose reasons in English (bot.rules.say); the answer row keeps how
+    (`reason_i18n`), and the same templates are looked up in this catalog. Anything that
+    cannot be rebuilt (an older row, a template missing from the catalog with different
+    params) is shown as stored, in English, never half-translated."""
+    tree = getattr(answer, "reason_i18n", None)
+    if not tree or current_language() == i18n.ENGLISH:
+        return answer.reason if tree else reason_text(answer.reason)
+    try:
+        return _render(tree)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return answer.reason
+
+
+def _render(tree) -> str:
+    """A reason tree (bot.rules.reason_tree) in the page's language."""
+    if not isinstance(tree, dict):
+        return str(tree)  # a plain value: a number, a date, a medicine's name
+    if "t" in tree:
+        params = {name: _param(value) for name, value in tree.get("p", {}).items()}
+        template = tree["t"]
+        return gettext(template).format(**params)
+    sentence_gap, list_separator = _SEPARATORS[current_language()]
+    if "j" in tree:
+        return sentence_gap.join(_render(piece) for piece in tree["j"])
+    if "l" in tree:
+        return list_separator.join(_render(item) for item in tree["l"])
+    raise ValueError("not a reason tree")
+
+
+# Between sentences and between listed names: Chinese needs no space, lists take 、
+_SEPARATORS = {i18n.ENGLISH: (" ", ", "), i18n.CHINESE: ("", "、")}
+
+
+def _param(value):
+    """A template's param: a nested reason rendered, a number kept for its format spec."""
+    return _render(value) if isinstance(value, dict) else value
 
 
 def reason_text(reason: str) -> str:
-    """A verdict's reason for the coordinator (rules write it in English; see the README)."""
+    """A plain reason for the coordinator: its translation if the catalog has one."""
     return gettext(reason) if reason else ""
+
+
+def N_(message: str) -> str:
+    return message
+
+
+# Reasons the engine writes as plain strings (bot/engine.py), marked here for the catalog.
+ENGINE_REASONS = (N_("Not asked yet."), N_("Not asked: the screening ended early."))
 
 
 @blueprint.route("/language", methods=["POST"])

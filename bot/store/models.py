@@ -124,6 +124,9 @@ class Answer(Base):
     kind = Column(String(20), nullable=False)
     verdict = Column(String(20), nullable=False)
     reason = Column(Text, nullable=False, default="")
+    # How the English `reason` was composed (bot.rules.reason_tree), for the dashboard to say
+    # it in the coordinator's language; None on rows saved before it existed.
+    reason_i18n = Column(JSON)
     words = Column(Text, nullable=False, default="")
     parsed = Column(JSON)
     until = Column(Date)

@@ -5,6 +5,7 @@ import io
 import json
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from babel.messages.pofile import read_po
@@ -21,6 +22,8 @@ from dashboard_helpers import (
 from sqlalchemy import select
 
 from bot import i18n
+from bot.parsing import UNSURE
+from bot.rules import RULES, Answer, RuleContext, reason_tree
 from bot.store import repository
 from bot.store.models import Coordinator
 from bot.trial import load_trial
@@ -41,13 +44,26 @@ PATIENT = {
     "assistant_text": "您今年多大年纪？也可以告诉我出生日期。",
     "language": "zh",
     "main_reason": "",
-    "reason": "Age 38: within 18-69.",
 }
+
+
+def judged(rule: str, question: str, words: str, value, **params):
+    """A rule's real finding for one answer, as the engine hands it to the store."""
+    context = RuleContext(
+        answers={question: Answer(words, value)}, today=START.date(), lexicon=TRIAL.lexicon,
+        params=params,
+    )  # fmt: skip
+    found = RULES[rule].judge(context)
+    return {"reason": str(found.reason), "reason_i18n": reason_tree(found.reason)}
+
+
+AGE = judged("age_between", "age", PATIENT_WORDS, 38, min_years=18, max_years=69)
+LABS = judged("lab_markers", "lab_markers", "不清楚", UNSURE)
 
 
 def chinese_referral(store, conversation_id="zh-1", **overrides):
     lab = next(c for c in TRIAL.criteria if c.id == "lab_markers")
-    to_verify = [f"{lab.items} {lab.summary}: Does not know these results."] + [
+    to_verify = [f"{lab.items} {lab.summary}: {LABS['reason']}"] + [
         f"{check.item} {check.text}" for check in TRIAL.coordinator_checks
     ]
     fields = {**PATIENT, "to_verify": to_verify, **overrides}
@@ -57,7 +73,7 @@ def chinese_referral(store, conversation_id="zh-1", **overrides):
             "item": "I1",
             "kind": "self_reported",
             "verdict": "met",
-            "reason": fields["reason"],
+            **AGE,
             "words": fields["words"],
             "parsed": {"years": 38},
             "until": None,
@@ -67,7 +83,7 @@ def chinese_referral(store, conversation_id="zh-1", **overrides):
             "item": "I5",
             "kind": "verified",
             "verdict": "unknown",
-            "reason": "Does not know these results.",
+            **LABS,
             "words": "不清楚",
             "parsed": None,
             "until": None,
@@ -95,9 +111,8 @@ def test_every_page_is_in_chinese_without_untranslated_text(chinese, store):
     chinese.get("/export/referrals.csv")  # an audit detail ("1 referrals")
     with store() as session:
         code = repository.get_referral(session=session, referral_id=referral_id).reference_code
-    # The patient's words are theirs; the engine's reasons are stored in English (bot/rules.py
-    # composes them) and are, for now, shown as stored.
-    patient_data = [code, "amy", PATIENT_WORDS, PATIENT["reason"], "Does not know these results."]
+    # The patient's words are theirs; everything else, reasons included, is in Chinese
+    patient_data = [code, "amy", PATIENT_WORDS]
     pages = [
         "/",
         "/?status=new&outcome=likely_eligible&from=2026-03-01&to=2026-03-31",
@@ -124,7 +139,9 @@ def test_the_referral_page_shows_verdicts_summaries_and_checks_in_chinese(chines
         "不确定",  # its verdict
         "符合",
         "（筛选时核实）",
-        "I5 ANA 或抗 dsDNA 阳性，或补体偏低：Does not know these results.",  # to verify
+        "年龄 38 岁：在 18-69 岁之间。",  # a reason (stored in English)
+        "不知道这些检查结果。",
+        "I5 ANA 或抗 dsDNA 阳性，或补体偏低：不知道这些检查结果。",  # to verify
         "I1 确认 SLE 符合 2019 年 EULAR/ACR 分类标准",  # a coordinator check
         "患者语言：",
         "中文",
@@ -330,3 +347,50 @@ def test_a_new_coordinator_starts_in_english_and_languages_are_checked(store):
         assert fresh.language == "en"
         with pytest.raises(ValueError):
             repository.set_coordinator_language(session=session, username="bo", language="fr")
+
+
+def _plain_values(tree) -> list[str]:
+    """The plain params of a reason tree (medicine and vaccine names, dates, numbers)."""
+    if isinstance(tree, dict):
+        children = list(tree.get("p", {}).values()) + tree.get("j", []) + tree.get("l", [])
+        return [value for child in children for value in _plain_values(child)]
+    return [str(tree)]
+
+
+def test_every_reason_the_engine_writes_for_the_sample_patients_reads_in_chinese(app):
+    """Phase 2 of issue 9: bot/rules.py composes reasons in English with their templates; the
+    dashboard says each one in Chinese from the catalog, with nothing left in English but
+    names and codes."""
+    from bot.dashboard.language import answer_reason
+    from tests.bot.test_engine import CASES_FILE, play
+
+    seen = set()
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        for case in CASES_FILE["cases"]:
+            _, result = play(case["answers"])
+            for verdict in result.verdicts:
+                stored = verdict.to_dict()
+                if stored["reason"] in seen:
+                    continue
+                seen.add(stored["reason"])
+                row = SimpleNamespace(reason=stored["reason"], reason_i18n=stored["reason_i18n"])
+                chinese = answer_reason(row)
+                assert chinese != stored["reason"], stored["reason"]
+                assert "{" not in chinese, chinese
+                assert english_words(chinese, _plain_values(stored["reason_i18n"])) == set(), (
+                    stored["reason"],
+                    chinese,
+                )
+    assert len(seen) > 40
+
+
+def test_a_reason_without_its_tree_or_with_a_broken_one_is_shown_in_english(app):
+    from bot.dashboard.language import answer_reason
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        older = SimpleNamespace(reason="Age 38: within 18-69.", reason_i18n=None)
+        assert answer_reason(older) == "Age 38: within 18-69."
+        broken = SimpleNamespace(reason="Age 38.", reason_i18n={"t": "Age {age}", "p": {}})
+        assert answer_reason(broken) == "Age 38."
+        plain = SimpleNamespace(reason="No transplant.", reason_i18n=None)
+        assert answer_reason(plain) == "未做过移植。"  # a plain reason the catalog knows
