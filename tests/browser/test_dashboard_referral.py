@@ -19,11 +19,12 @@ from selenium.webdriver.support.wait import WebDriverWait
 from waitress.server import create_server
 
 from bot.dashboard import create_app
+from bot.parsing import UNSURE
 from bot.store import repository
 from bot.store.db import session_scope, upgrade_database
 from bot.trial import load_trial
 from scripts.stack import ROOT
-from tests.bot.dashboard.dashboard_helpers import english_words
+from tests.bot.dashboard.dashboard_helpers import english_words, judged
 from tests.support.browser import Browser
 from tests.support.conversations import load_conversation, play_over_rest
 from tests.support.stack import new_sender
@@ -136,7 +137,7 @@ def chinese_dashboard(tmp_path):
                     "item": "I1",
                     "kind": "self_reported",
                     "verdict": "met",
-                    "reason": "Age 38: within 18-69.",
+                    **judged(trial, "age_between", "age", WORDS, 38, min_years=18, max_years=69),
                     "words": WORDS,
                     "parsed": {"age": 38},
                 },
@@ -145,7 +146,7 @@ def chinese_dashboard(tmp_path):
                     "item": "I5",
                     "kind": "verified",
                     "verdict": "unknown",
-                    "reason": "Does not know these results.",
+                    **judged(trial, "lab_markers", "lab_markers", "不清楚", UNSURE),
                     "words": "不清楚",
                 },
             ],
@@ -202,7 +203,16 @@ def test_a_chinese_coordinator_works_a_referral_from_the_queue_to_a_status_chang
     driver.find_element(By.LINK_TEXT, code).click()
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "status"), "新转介"))
     page = driver.find_element(By.TAG_NAME, "main").text
-    for expected in ("符合", "不确定", "实验室指标", "筛选期化验", "患者语言：", "中文"):
+    for expected in (
+        "符合",
+        "不确定",
+        "实验室指标",
+        "筛选期化验",
+        "患者语言：",
+        "中文",
+        "年龄 38 岁：在 18-69 岁之间。",  # a reason, stored in English, read in Chinese
+        "不知道这些检查结果。",
+    ):
         assert expected in page, expected
     transcript = driver.find_elements(By.CSS_SELECTOR, ".from-patient p")
     assert transcript[0].text == WORDS  # exactly as typed, line break included

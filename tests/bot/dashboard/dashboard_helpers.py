@@ -4,6 +4,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 
+from bot.rules import RULES, Answer, RuleContext, reason_tree
 from bot.store import repository
 
 PASSWORD = "correct horse battery staple"
@@ -176,3 +177,13 @@ def english_words(page: str, patient_data=()) -> set[str]:
         text = text.replace(data, " ")
     words = re.findall(r"[A-Za-z]+\d*", text)
     return {word for word in words if word not in ALLOWED_LATIN and not PROTOCOL_ITEM.match(word)}
+
+
+def judged(trial, rule: str, question: str, words: str, value, **params):
+    """A rule's real finding for one answer, as the engine hands it to the store."""
+    context = RuleContext(
+        answers={question: Answer(words, value)}, today=START.date(), lexicon=trial.lexicon,
+        params=params,
+    )  # fmt: skip
+    found = RULES[rule].judge(context)
+    return {"reason": str(found.reason), "reason_i18n": reason_tree(found.reason)}

@@ -15,6 +15,7 @@ from dashboard_helpers import (
     audit_actions,
     csrf_token,
     english_words,
+    judged,
     make_referral,
     sign_in,
     visible_text,
@@ -23,7 +24,6 @@ from sqlalchemy import select
 
 from bot import i18n
 from bot.parsing import UNSURE
-from bot.rules import RULES, Answer, RuleContext, reason_tree
 from bot.store import repository
 from bot.store.models import Coordinator
 from bot.trial import load_trial
@@ -47,18 +47,8 @@ PATIENT = {
 }
 
 
-def judged(rule: str, question: str, words: str, value, **params):
-    """A rule's real finding for one answer, as the engine hands it to the store."""
-    context = RuleContext(
-        answers={question: Answer(words, value)}, today=START.date(), lexicon=TRIAL.lexicon,
-        params=params,
-    )  # fmt: skip
-    found = RULES[rule].judge(context)
-    return {"reason": str(found.reason), "reason_i18n": reason_tree(found.reason)}
-
-
-AGE = judged("age_between", "age", PATIENT_WORDS, 38, min_years=18, max_years=69)
-LABS = judged("lab_markers", "lab_markers", "不清楚", UNSURE)
+AGE = judged(TRIAL, "age_between", "age", PATIENT_WORDS, 38, min_years=18, max_years=69)
+LABS = judged(TRIAL, "lab_markers", "lab_markers", "不清楚", UNSURE)
 
 
 def chinese_referral(store, conversation_id="zh-1", **overrides):
