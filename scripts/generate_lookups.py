@@ -3,13 +3,22 @@
 The NLU must know the same medicine and vaccine names as the answer parsers, so the names are
 never kept by hand in data/: this script turns the lexicons into lookup tables (a feature for
 DIET) and entity synonyms (an extracted "Plaquinil" comes out as `hydroxychloroquine`).
-tests/nlu/test_lookups.py fails when the committed file is out of date.
+
+Rasa builds a lookup table's pattern with `\b` on both sides, and in Python a Chinese character is
+a word character: `\b泼尼松\b` never matches inside "我吃泼尼松", nor `\bplaquenil\b` inside
+"我吃plaquenil". So each table is also written as a regex of the same name, for the
+RegexEntityExtractor: Latin-letter and digit boundaries only ("aza" is not found inside
+"azathioprine", "泼尼松" is found inside a Chinese sentence), longest name first (so "泼尼松龙"
+wins over "泼尼松"). The names with Chinese characters are also written as a jieba user
+dictionary (data/jieba/), so that the JiebaTokenizer keeps each one as a single token.
+tests/nlu/test_lookups.py fails when a committed file is out of date.
 
     .venv/bin/python scripts/generate_lookups.py          # rewrite the file
     .venv/bin/python scripts/generate_lookups.py --check  # exit 1 if it is out of date
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +29,8 @@ if str(ROOT) not in sys.path:
 from bot.lexicon import Lexicon, load_lexicon  # noqa: E402
 
 LOOKUPS_FILE = ROOT / "data" / "nlu" / "lookups.yml"
+JIEBA_DICTIONARY_FILE = ROOT / "data" / "jieba" / "lexicon.txt"
+HAN = re.compile(r"[\u3400-\u9fff]")
 ENTITY_KINDS = ("medicine", "vaccine")
 
 HEADER = """\
@@ -62,28 +73,62 @@ def _block(key: str, value: str, names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _name_regex(names: list[str]) -> str:
+    """One pattern for all names: no Latin letter or digit on either side, longest name first."""
+    ordered = sorted(names, key=lambda name: (-len(name), name))
+    escaped = "|".join(re.escape(name).replace("\\ ", r"\s+") for name in ordered)
+    return f"(?<![a-z0-9])(?:{escaped})(?![a-z0-9])"
+
+
+def _regex_block(kind: str, names: list[str]) -> str:
+    # A YAML literal block keeps every backslash as written.
+    return f"  - regex: {kind}\n    examples: |\n      - {_name_regex(names)}\n"
+
+
 def render(lexicon: Lexicon) -> str:
     """The complete text of data/nlu/lookups.yml for this lexicon."""
     parts = [HEADER, 'version: "3.1"\n', "nlu:\n"]
     parts += [_block("lookup", kind, _lookup_names(lexicon, kind)) for kind in ENTITY_KINDS]
+    parts += [_regex_block(kind, _lookup_names(lexicon, kind)) for kind in ENTITY_KINDS]
     parts += [_block("synonym", target, names) for target, names in _synonyms(lexicon).items()]
     return "".join(parts)
+
+
+def render_jieba_dictionary(lexicon: Lexicon) -> str:
+    """A jieba user dictionary: every lexicon name with a Chinese character and no space.
+
+    Only the words, no frequencies: jieba then gives each the frequency it needs to stay whole.
+    """
+    names = {
+        name
+        for kind in ENTITY_KINDS
+        for name in _lookup_names(lexicon, kind)
+        if HAN.search(name) and " " not in name
+    }
+    return "".join(f"{name}\n" for name in sorted(names))
+
+
+def _outputs(lexicon: Lexicon) -> dict[Path, str]:
+    return {LOOKUPS_FILE: render(lexicon), JIEBA_DICTIONARY_FILE: render_jieba_dictionary(lexicon)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether it is stale")
     args = parser.parse_args()
-    wanted = render(load_lexicon())
-    current = LOOKUPS_FILE.read_text(encoding="utf-8") if LOOKUPS_FILE.exists() else ""
-    if args.check:
-        if current != wanted:
-            print(f"{LOOKUPS_FILE.relative_to(ROOT)} is out of date; run {__file__}")
-            return 1
-        return 0
-    LOOKUPS_FILE.write_text(wanted, encoding="utf-8")
-    print(f"wrote {LOOKUPS_FILE.relative_to(ROOT)}")
-    return 0
+    stale = 0
+    for path, wanted in _outputs(load_lexicon()).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current == wanted:
+            continue
+        if args.check:
+            print(f"{path.relative_to(ROOT)} is out of date; run {__file__}")
+            stale = 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(wanted, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+    return stale
 
 
 if __name__ == "__main__":
