@@ -9,7 +9,11 @@ from bot.lexicon import load_lexicon
 
 ROOT = Path(__file__).resolve().parents[2]
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<entity>\w+)\)")
-ANNOTATED_FILES = [*sorted((ROOT / "data" / "nlu").glob("*.yml")), ROOT / "tests/nlu/heldout.yml"]
+ANNOTATED_FILES = [
+    *sorted((ROOT / "data" / "nlu").glob("*.yml")),
+    ROOT / "tests/nlu/heldout.yml",
+    ROOT / "tests/nlu/heldout_zh.yml",
+]
 
 
 def test_committed_lookups_match_the_lexicons(generate_lookups):
@@ -17,6 +21,47 @@ def test_committed_lookups_match_the_lexicons(generate_lookups):
     assert committed == generate_lookups.render(load_lexicon()), (
         "data/nlu/lookups.yml is out of date: run .venv/bin/python scripts/generate_lookups.py"
     )
+
+
+def test_committed_jieba_dictionary_matches_the_lexicons(generate_lookups):
+    committed = generate_lookups.JIEBA_DICTIONARY_FILE.read_text(encoding="utf-8")
+    assert committed == generate_lookups.render_jieba_dictionary(load_lexicon())
+    assert "吗替麦考酚酯\n" in committed
+    assert "plaquenil" not in committed
+
+
+def _regex_matches(generate_lookups, kind: str, text: str) -> list[str]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    training_data = load_data(str(generate_lookups.LOOKUPS_FILE))
+    (pattern,) = [
+        regex["pattern"] for regex in training_data.regex_features if regex["name"] == kind
+    ]
+    return [match.group() for match in re.finditer(pattern, text, flags=re.IGNORECASE)]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("我在吃泼尼松和羟氯喹", ["泼尼松", "羟氯喹"]),
+        ("以前吃过泼尼松龙", ["泼尼松龙"]),
+        ("我吃plaquenil和美卓乐", ["plaquenil", "美卓乐"]),
+        ("i take Plaquenil 200mg and prednisone", ["Plaquenil", "prednisone"]),
+        ("mycophenolate  mofetil", ["mycophenolate  mofetil"]),
+        ("azathioprine only", ["azathioprine"]),
+        ("plaquenils", []),
+    ],
+)
+def test_medicine_regex_finds_names_in_chinese_and_english_text(generate_lookups, text, found):
+    """Rasa's \\b-bounded lookup patterns cannot; these are what the RegexEntityExtractor uses."""
+    assert _regex_matches(generate_lookups, "medicine", text) == found
+
+
+def test_vaccine_regex_finds_chinese_and_english_names(generate_lookups):
+    assert _regex_matches(generate_lookups, "vaccine", "打了两针科兴 then pfizer") == [
+        "科兴",
+        "pfizer",
+    ]
 
 
 def test_rasa_reads_every_lexicon_name_into_its_lookup_table_and_synonyms(generate_lookups):

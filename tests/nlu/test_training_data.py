@@ -1,5 +1,6 @@
 """The NLU training data, the held-out set and domain.yml agree, and the held-out set is unseen."""
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT_FILE = ROOT / "tests" / "nlu" / "heldout.yml"
+HELDOUT_ZH_FILE = ROOT / "tests" / "nlu" / "heldout_zh.yml"
+HAN = re.compile(r"[\u3400-\u9fff]")
 MIN_EXAMPLES_PER_INTENT = 15
 
 
@@ -23,7 +26,12 @@ def training():
 
 @pytest.fixture(scope="module")
 def heldout():
-    return load_data(str(HELDOUT_FILE))
+    return load_data(str(HELDOUT_FILE)).merge(load_data(str(HELDOUT_ZH_FILE)))
+
+
+@pytest.fixture(scope="module")
+def heldout_zh():
+    return load_data(str(HELDOUT_ZH_FILE))
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +57,20 @@ def test_entities_are_the_domain_entities(training, heldout, domain):
 
 def test_heldout_covers_every_domain_intent(heldout, domain):
     assert heldout.intents == set(domain["intents"])
+
+
+def test_chinese_heldout_covers_every_domain_intent_in_chinese(heldout_zh, domain):
+    assert heldout_zh.intents == set(domain["intents"])
+    assert all(HAN.search(message.get("text")) for message in heldout_zh.intent_examples)
+
+
+def test_every_intent_is_trained_in_chinese(training, domain):
+    chinese = Counter(
+        message.get("intent")
+        for message in training.intent_examples
+        if HAN.search(message.get("text"))
+    )
+    assert {intent for intent, n in chinese.items() if n >= 10} == set(domain["intents"])
 
 
 def test_no_heldout_sentence_is_in_the_training_data(training, heldout):
