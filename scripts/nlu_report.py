@@ -1,8 +1,13 @@
-"""Train the NLU on data/nlu and measure it on the held-out set, clean and with injected noise.
+"""Train the NLU on data/nlu and measure it on the held-out sets, per language, clean and noisy.
 
-The held-out sentences (tests/nlu/heldout.yml) are never trained on. The noisy copy imitates a
-tired patient on a phone: letters swapped or dropped, random capitals, punctuation left out. It is
-made with a fixed seed, so two runs on the same model print the same figures.
+The held-out sentences (tests/nlu/heldout.yml in English, tests/nlu/heldout_zh.yml in Chinese and
+mixed Chinese/English) are never trained on. Each message is scored under its language: "zh" when
+it holds a Chinese character, else "en"; "mixed" (a Chinese character and a Latin word) is
+reported again on its own. The noisy copy imitates a tired patient on a phone. English: letters
+swapped or dropped, random capitals, punctuation left out. Chinese: a character typed as a
+homophone, a character in its traditional form (both from small fixed tables), full-width and
+half-width punctuation swapped, a character dropped; the Latin words of a mixed message get the
+English noise. It is made with a fixed seed, so two runs on the same model print the same figures.
 
     .venv/bin/python scripts/nlu_report.py                 # train into a temp dir, then evaluate
     .venv/bin/python scripts/nlu_report.py --model models/hn2301.tar.gz  # an existing model
@@ -29,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_FILE = ROOT / "tests" / "nlu" / "heldout.yml"
+HELDOUT_ZH_FILE = ROOT / "tests" / "nlu" / "heldout_zh.yml"
+HELDOUT_FILES = (HELDOUT_FILE, HELDOUT_ZH_FILE)
 ENTITY_LABELS = frozenset({"medicine", "vaccine"})
 FALLBACK_INTENT = "nlu_fallback"
 NOISE_SEED = 2301
@@ -43,6 +50,59 @@ CAPITALISED_MESSAGE_CHANCE = 0.5
 # left out.
 DROP_PUNCTUATION_CHANCE = 0.8
 
+HAN = re.compile(r"[\u3400-\u9fff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Chinese noise, per Chinese character: the chance it is typed as a homophone from the table, the
+# chance it is shown in its traditional form, the chance it is dropped (messages of three
+# characters or more); per punctuation mark: the chance it is typed in the other width.
+HOMOPHONE_CHANCE = 0.15
+TRADITIONAL_CHANCE = 0.3
+DROP_HAN_CHANCE = 0.05
+WIDTH_SWAP_CHANCE = 0.7
+# Pinyin-input slips patients make: the same syllable, another character.
+HOMOPHONES = {
+    "的": "得", "得": "的", "在": "再", "再": "在", "做": "作", "作": "做", "吗": "嘛", "嘛": "吗",
+    "么": "麽", "他": "她", "以": "已", "已": "以", "是": "事", "事": "是", "那": "哪", "哪": "那",
+    "知": "之", "道": "到", "到": "道", "开": "凯", "始": "史", "问": "闻", "题": "提", "删": "山",
+    "除": "出", "数": "树", "据": "句", "停": "亭", "止": "只", "人": "仁", "工": "公", "谢": "泻",
+    "见": "件", "同": "铜", "意": "义", "好": "号", "要": "药", "药": "要", "吃": "痴", "年": "念",
+    "岁": "碎", "医": "一", "院": "远", "里": "理", "研": "言", "究": "久", "没": "美", "有": "又",
+    "不": "布", "对": "队", "可": "克", "清": "青", "楚": "处", "记": "计", "疫": "易", "苗": "描",
+    "针": "真", "松": "送", "龙": "隆", "新": "心", "返": "反", "回": "会", "重": "虫", "我": "窝",
+    "你": "尼", "们": "门", "什": "神", "为": "位", "这": "着",
+}  # fmt: skip
+TRADITIONAL = {
+    "这": "這", "个": "個", "问": "問", "题": "題", "为": "為", "么": "麼", "们": "們", "说": "說",
+    "话": "話", "数": "數", "据": "據", "删": "刪", "后": "後", "谢": "謝", "见": "見", "开": "開",
+    "医": "醫", "药": "藥", "吗": "嗎", "里": "裡", "对": "對", "没": "沒", "确": "確", "记": "記",
+    "岁": "歲", "针": "針", "龙": "龍", "复": "復", "乐": "樂", "兴": "興", "国": "國", "泼": "潑",
+    "羟": "羥", "麦": "麥", "环": "環", "试": "試", "验": "驗", "联": "聯", "系": "係", "电": "電",
+    "号": "號", "码": "碼", "边": "邊", "过": "過", "还": "還", "请": "請", "让": "讓", "从": "從",
+    "头": "頭", "来": "來", "结": "結", "单": "單", "择": "擇", "机": "機", "觉": "覺", "发": "發",
+    "补": "補", "贴": "貼", "钱": "錢", "长": "長", "时": "時", "间": "間",
+}  # fmt: skip
+FULL_WIDTH = {
+    ",": "，",
+    ".": "。",
+    "?": "？",
+    "!": "！",
+    ":": "：",
+    ";": "；",
+    "(": "（",
+    ")": "）",
+}
+WIDTH_SWAPS = {**FULL_WIDTH, **{full: half for half, full in FULL_WIDTH.items()}}
+
+
+def language_of(text: str) -> str:
+    """ "zh" for a message with a Chinese character, else "en"."""
+    return "zh" if HAN.search(text) else "en"
+
+
+def is_mixed(text: str) -> bool:
+    """A Chinese message that also holds a Latin word ("吃plaquenil", "ok 可以")."""
+    return bool(HAN.search(text) and LATIN_WORD.search(text))
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -56,6 +116,21 @@ class Example:
     text: str
     intent: str
     entities: tuple[Entity, ...]
+
+
+def load_heldout() -> list[Example]:
+    """Both held-out sets, English first."""
+    return [example for path in HELDOUT_FILES for example in load_examples(path)]
+
+
+def by_language(examples: list[Example]) -> dict[str, list[int]]:
+    """The indexes of the messages of each language, then those of the mixed ones."""
+    groups: dict[str, list[int]] = {"en": [], "zh": [], "mixed": []}
+    for index, example in enumerate(examples):
+        groups[language_of(example.text)].append(index)
+        if is_mixed(example.text):
+            groups["mixed"].append(index)
+    return groups
 
 
 def load_examples(path: Path) -> list[Example]:
@@ -98,8 +173,31 @@ def _drop_punctuation(word: str, rng: random.Random) -> str:
     return "".join(kept)
 
 
+def _noisy_chinese(part: str, rng: random.Random) -> str:
+    """Homophones, traditional forms, dropped characters and width swaps in a Chinese word."""
+    chars = []
+    for char in part:
+        if HAN.match(char):
+            if len(part) >= 3 and rng.random() < DROP_HAN_CHANCE:
+                continue
+            if char in HOMOPHONES and rng.random() < HOMOPHONE_CHANCE:
+                char = HOMOPHONES[char]
+            elif char in TRADITIONAL and rng.random() < TRADITIONAL_CHANCE:
+                char = TRADITIONAL[char]
+        elif char in WIDTH_SWAPS and rng.random() < WIDTH_SWAP_CHANCE:
+            char = WIDTH_SWAPS[char]
+        chars.append(char)
+    return "".join(chars) or part
+
+
 def _noisy_piece(piece: str, rng: random.Random) -> str:
     """Add noise word by word; whitespace is kept, so word and entity boundaries stay put."""
+    if HAN.search(piece):
+        # Chinese runs get the Chinese noise, Latin words inside them the English typos.
+        runs = re.split(r"([A-Za-z]+)", piece)
+        return "".join(
+            _typo(run, rng) if run.isascii() else _noisy_chinese(run, rng) for run in runs
+        )
     parts = re.split(r"(\s+)", piece)
     noisy = []
     for part in parts:
@@ -130,7 +228,7 @@ def add_noise(example: Example, rng: random.Random) -> Example:
         if label is not None:
             entities.append(Entity(len(text), len(text) + len(noisy), label))
         text += noisy
-    if text and rng.random() < CAPITALISED_MESSAGE_CHANCE:
+    if text and language_of(example.text) == "en" and rng.random() < CAPITALISED_MESSAGE_CHANCE:
         text = text[0].upper() + text[1:]
     return Example(text, example.intent, tuple(entities))
 
@@ -258,7 +356,7 @@ def main() -> int:
     args = parser.parse_args()
     _quiet_rasa()
 
-    clean = load_examples(HELDOUT_FILE)
+    clean = load_heldout()
     noisy = noisy_copy(clean, args.seed)
     with tempfile.TemporaryDirectory(prefix="nlu-report-") as temp_dir:
         if args.model:
@@ -270,16 +368,28 @@ def main() -> int:
         agent = Agent.load(str(model))
         predictions = {"clean": predict(agent, clean), "noisy": predict(agent, noisy)}
     examples = {"clean": clean, "noisy": noisy}
-    rows = {name: score(examples[name], predictions[name]) for name in examples}
+    groups = by_language(clean)
+    rows = {}
+    for language, indexes in groups.items():
+        for name in examples:
+            rows[f"{language} {name}"] = score(
+                [examples[name][i] for i in indexes], [predictions[name][i] for i in indexes]
+            )
+    for name in examples:
+        rows[f"all {name}"] = score(examples[name], predictions[name])
     if args.errors:
         for name in examples:
             print_errors(name, examples[name], predictions[name])
     print()
-    print(f"Held-out: {HELDOUT_FILE.relative_to(ROOT)}, {len(clean)} messages,", end=" ")
+    files = ", ".join(str(path.relative_to(ROOT)) for path in HELDOUT_FILES)
+    counts = ", ".join(f"{len(indexes)} {language}" for language, indexes in groups.items())
+    print(f"Held-out: {files}; {len(clean)} messages ({counts}),", end=" ")
     print(f"{sum(len(e.entities) for e in clean)} entities; noise seed {args.seed}")
     if training_seconds is not None:
         print(f"NLU training took {training_seconds:.0f} s")
-    print("Noisy samples: " + " | ".join(example.text for example in noisy[:: len(noisy) // 4]))
+    for language in ("en", "zh"):
+        sample = [noisy[i].text for i in groups[language]]
+        print(f"Noisy {language} samples: " + " | ".join(sample[:: max(1, len(sample) // 4)]))
     print_table(rows)
     return 0
 

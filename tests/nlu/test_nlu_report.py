@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def heldout(nlu_report):
-    return nlu_report.load_examples(nlu_report.HELDOUT_FILE)
+    return nlu_report.load_heldout()
 
 
 def test_heldout_examples_carry_their_entity_spans(heldout):
@@ -46,7 +46,8 @@ def test_noisy_entity_spans_cover_the_noisy_entity_words(nlu_report, heldout):
             dirty_words = dirty.text[dirty_entity.start : dirty_entity.end].split()
             assert len(dirty_words) == len(clean_words)
             for clean_word, dirty_word in zip(clean_words, dirty_words, strict=True):
-                assert abs(len(clean_word) - len(dirty_word)) <= 1
+                assert len(dirty_word) > 0 and len(clean_word) - len(dirty_word) <= 2
+                assert len(dirty_word) <= len(clean_word)
 
 
 def test_noise_drops_most_punctuation_but_none_inside_numbers(nlu_report):
@@ -60,6 +61,41 @@ def test_noise_drops_most_punctuation_but_none_inside_numbers(nlu_report):
         assert "1980-04-03" in noisy
         kept += sum(char in ",!?" for char in noisy)
     assert kept < 0.4 * marks * 50
+
+
+def test_both_languages_and_mixed_messages_are_held_out(nlu_report, heldout):
+    groups = nlu_report.by_language(heldout)
+    assert len(groups["en"]) > 150
+    assert len(groups["zh"]) > 100
+    assert len(groups["mixed"]) >= 10
+    assert set(groups["mixed"]) <= set(groups["zh"])
+    assert nlu_report.language_of("吃plaquenil") == "zh"
+    assert nlu_report.is_mixed("吃plaquenil")
+    assert not nlu_report.is_mixed("45岁")
+
+
+def test_chinese_noise_uses_homophones_traditional_forms_widths_and_drops(nlu_report, heldout):
+    chinese = [example for example in heldout if nlu_report.language_of(example.text) == "zh"]
+    noisy = nlu_report.noisy_copy(chinese)
+    homophones = set(nlu_report.HOMOPHONES.values())
+    traditional = set(nlu_report.TRADITIONAL.values())
+    clean_text = "".join(example.text for example in chinese)
+    noisy_text = "".join(example.text for example in noisy)
+    assert set(noisy_text) & traditional - set(clean_text)
+    assert set(noisy_text) & homophones
+    assert "，" in clean_text and "," in noisy_text
+    assert len(noisy_text) < len(clean_text)
+    changed = sum(clean.text != dirty.text for clean, dirty in zip(chinese, noisy, strict=True))
+    assert changed >= len(chinese) // 2
+
+
+def test_chinese_noise_keeps_latin_words_and_numbers_readable(nlu_report):
+    example = nlu_report.Example("我吃plaquenil 200mg，一天两次", "inform", ())
+    rng = random.Random(3)
+    for _ in range(30):
+        noisy = nlu_report.add_noise(example, rng).text
+        assert "200mg" in noisy
+        assert noisy[0] in "我窝"
 
 
 def test_perfect_predictions_score_one(nlu_report):

@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 ANSWER_INTENTS = {"affirm", "deny", "unsure", "inform"}
-MIN_HELDOUT_INTENT_ACCURACY = 0.90
-MIN_HELDOUT_ENTITY_F1 = 0.90
+# Per language of the held-out sets (heldout.yml, heldout_zh.yml), clean: a few points under the
+# figures of `make nlu-report` (README), so a change that loses one language fails.
+MIN_HELDOUT_INTENT_ACCURACY = {"en": 0.90, "zh": 0.90}
+MIN_HELDOUT_ENTITY_F1 = {"en": 0.90, "zh": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +54,10 @@ def test_suggested_answers_are_read_as_answers(agent, train_if_stale, nlu_report
     assert not misread
 
 
-def test_heldout_accuracy_stays_above_its_floor(agent, nlu_report):
-    heldout = nlu_report.load_examples(nlu_report.HELDOUT_FILE)
-    scores = nlu_report.score(heldout, nlu_report.predict(agent, heldout))
-    assert scores.intent_accuracy >= MIN_HELDOUT_INTENT_ACCURACY
-    assert scores.entity_f1 >= MIN_HELDOUT_ENTITY_F1
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_heldout_accuracy_stays_above_its_floor(agent, nlu_report, language):
+    heldout = nlu_report.load_heldout()
+    examples = [heldout[index] for index in nlu_report.by_language(heldout)[language]]
+    scores = nlu_report.score(examples, nlu_report.predict(agent, examples))
+    assert scores.intent_accuracy >= MIN_HELDOUT_INTENT_ACCURACY[language]
+    assert scores.entity_f1 >= MIN_HELDOUT_ENTITY_F1[language]
