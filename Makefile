@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 
-.PHONY: help venv model run test shell lint bench nlu-report eval
+.PHONY: help venv model run test shell lint bench nlu-report eval catalogs
 
 help:
 	@echo "make run         set up, train if needed, start the assistant, dashboard and patient page"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint        ruff"
 	@echo "make bench       engine and conversation benchmarks"
 	@echo "make nlu-report  NLU accuracy on held-out data, clean and with noise"
+	@echo "make catalogs    after changing patient-facing text: update bot/locale/*/patient.po"
 	@echo "make eval         realistic patient conversations against the real stack: accuracy, wrong 'likely eligible', no outcome"
 
 venv:
@@ -43,3 +44,12 @@ nlu-report: venv
 
 eval: model
 	$(PY) scripts/eval.py $(EVAL_ARGS)
+
+# Extract every patient-facing text (bot/locale/patient.cfg) and merge it into each language's
+# catalog; new or changed texts then show up untranslated, and tests/bot/test_i18n.py fails
+# until they are translated.
+catalogs: venv
+	PYTHONPATH=. $(VENV)/bin/pybabel -q extract -F bot/locale/patient.cfg -k N_ --no-location \
+		--sort-output --project "HN2301 pre-screen" -o bot/locale/patient.pot .
+	$(VENV)/bin/pybabel -q update -i bot/locale/patient.pot -d bot/locale -D patient \
+		--no-fuzzy-matching --ignore-obsolete
