@@ -15,7 +15,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
-from bot.conversation import DIGRESSION_INTENTS, is_digression
+from bot.conversation import (
+    DIGRESSION_INTENTS,
+    is_digression,
+    language_of,
+    requested_language,
+)
 from bot.engine import Answer, read_answer
 from bot.parsing.context import answered_for
 from bot.store.db import make_engine
@@ -135,6 +140,8 @@ def leaves_question(
     twice running at the same question."""
     if _digressed_here(tracker):
         return False
+    if requested_language(text):
+        return True
     intent = tracker.latest_message.get("intent") or {}
     return is_digression(
         text=text,
@@ -142,6 +149,16 @@ def leaves_question(
         intent=intent.get("name"),
         confidence=float(intent.get("confidence") or 0.0),
         intents=intents,
+    )
+
+
+def patient_language(tracker: Tracker) -> str:
+    """The language to answer in: the page's switch, a request, or the first words (see
+    bot.conversation.language_of)."""
+    return language_of(
+        (event.get("text") or "", event.get("metadata"))
+        for event in tracker.events
+        if event.get("event") == "user"
     )
 
 

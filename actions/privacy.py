@@ -9,7 +9,13 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import TRIAL, answers_from, conversation_ended, store_engine
+from actions.common import (
+    TRIAL,
+    answers_from,
+    conversation_ended,
+    patient_language,
+    store_engine,
+)
 from bot import messages
 from bot.store import repository
 from bot.store.db import StoreUnavailable, session_scope
@@ -32,10 +38,16 @@ class ActionDescribeMyData(Action):
                     session=session, conversation_id=tracker.sender_id
                 )
         except StoreUnavailable:
-            dispatcher.utter_message(text=messages.store_down_message())
+            dispatcher.utter_message(
+                text=messages.store_down_message(language=patient_language(tracker))
+            )
             return []
         in_chat = {qid: answer.text for qid, answer in answers_from(tracker).items()}
-        dispatcher.utter_message(text=messages.stored_data_message(TRIAL, in_chat, stored))
+        dispatcher.utter_message(
+            text=messages.stored_data_message(
+                TRIAL, in_chat, stored, language=patient_language(tracker)
+            )
+        )
         return []
 
 
@@ -50,7 +62,9 @@ def erase_everything(
         with session_scope(store_engine()) as session:
             repository.delete_conversation_data(session=session, conversation_id=tracker.sender_id)
     except StoreUnavailable:
-        dispatcher.utter_message(text=messages.store_down_message())
+        dispatcher.utter_message(
+            text=messages.store_down_message(language=patient_language(tracker))
+        )
         return []
     dispatcher.utter_message(text=said)
     conversation_ended(dispatcher)
@@ -64,7 +78,9 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return erase_everything(dispatcher, tracker, messages.deleted_message())
+        return erase_everything(
+            dispatcher, tracker, messages.deleted_message(language=patient_language(tracker))
+        )
 
 
 class ActionStopScreening(Action):
@@ -76,4 +92,6 @@ class ActionStopScreening(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return erase_everything(dispatcher, tracker, messages.stopped_message())
+        return erase_everything(
+            dispatcher, tracker, messages.stopped_message(language=patient_language(tracker))
+        )

@@ -20,6 +20,7 @@ from actions.common import (
     leaves_question,
     now,
     open_message,
+    patient_language,
     store_engine,
     transcript_from,
 )
@@ -86,7 +87,9 @@ class ValidateReferralForm(FormValidationAction):
     ) -> dict[str, Any]:
         name = contact.read_name(str(value or ""))
         if name is None:
-            dispatcher.utter_message(text=messages.bad_name_message())
+            dispatcher.utter_message(
+                text=messages.bad_name_message(language=patient_language(tracker))
+            )
         return {"contact_name": name}
 
     def validate_contact_phone(
@@ -97,7 +100,9 @@ class ValidateReferralForm(FormValidationAction):
             return {"contact_phone": NONE}
         phone = contact.read_phone(text)
         if phone is None:
-            dispatcher.utter_message(text=messages.bad_phone_message())
+            dispatcher.utter_message(
+                text=messages.bad_phone_message(language=patient_language(tracker))
+            )
         return {"contact_phone": phone}
 
     def validate_contact_email(
@@ -106,12 +111,16 @@ class ValidateReferralForm(FormValidationAction):
         text = str(value or "")
         if contact.says_none(text):
             if tracker.get_slot("contact_phone") in (None, NONE):
-                dispatcher.utter_message(text=messages.need_a_contact_message())
+                dispatcher.utter_message(
+                    text=messages.need_a_contact_message(language=patient_language(tracker))
+                )
                 return {"contact_email": None}
             return {"contact_email": NONE}
         email = contact.read_email(text)
         if email is None:
-            dispatcher.utter_message(text=messages.bad_email_message())
+            dispatcher.utter_message(
+                text=messages.bad_email_message(language=patient_language(tracker))
+            )
         return {"contact_email": email}
 
     def validate_contact_time(
@@ -119,7 +128,9 @@ class ValidateReferralForm(FormValidationAction):
     ) -> dict[str, Any]:
         when = contact.read_contact_time(str(value or ""))
         if when is None:
-            dispatcher.utter_message(text=messages.bad_contact_time_message())
+            dispatcher.utter_message(
+                text=messages.bad_contact_time_message(language=patient_language(tracker))
+            )
         return {"contact_time": when}
 
 
@@ -146,11 +157,10 @@ class ActionConfirmContact(Action):
         name, phone, email, when = _contact(tracker)
         shown_phone = contact.display_phone(phone) if phone else None
         dispatcher.utter_message(
-            text=messages.contact_summary(name, shown_phone, email, when),
-            buttons=[
-                {"title": "Yes, that's right", "payload": "/affirm"},
-                {"title": "No, change it", "payload": "/deny"},
-            ],
+            text=messages.contact_summary(
+                name, shown_phone, email, when, language=patient_language(tracker)
+            ),
+            buttons=messages.buttons(messages.CONTACT_CONFIRM_OPTIONS, patient_language(tracker)),
         )
         asked(dispatcher, "contact_confirm")
         return []
@@ -163,7 +173,7 @@ class ActionResetContact(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text="OK, let's fix that.")
+        dispatcher.utter_message(text=messages.contact_fix_message(patient_language(tracker)))
         return [SlotSet(slot, None) for slot in CONTACT_SLOTS]
 
 
@@ -192,13 +202,19 @@ class ActionCreateReferral(Action):
                 code = referral.reference_code
         except StoreUnavailable:
             logger.warning("Store unavailable: referral not stored; the patient may retry")
-            dispatcher.utter_message(text=messages.referral_store_down_message())
+            dispatcher.utter_message(
+                text=messages.referral_store_down_message(language=patient_language(tracker))
+            )
             return [SlotSet("offer", "referral")]
         except repository.UnknownConversation:
             logger.error("No finished screening to refer for this conversation")
-            dispatcher.utter_message(text=messages.nothing_to_refer_message())
+            dispatcher.utter_message(
+                text=messages.nothing_to_refer_message(language=patient_language(tracker))
+            )
             return [SlotSet("offer", None)]
-        dispatcher.utter_message(text=messages.referral_done_message(code))
+        dispatcher.utter_message(
+            text=messages.referral_done_message(code, language=patient_language(tracker))
+        )
         conversation_ended(dispatcher)
         return [SlotSet("offer", None)]
 
@@ -210,7 +226,9 @@ class ActionNoReferral(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=messages.no_referral_message(TRIAL))
+        dispatcher.utter_message(
+            text=messages.no_referral_message(TRIAL, language=patient_language(tracker))
+        )
         conversation_ended(dispatcher)
         return [SlotSet("offer", None)]
 
@@ -232,7 +250,9 @@ class ValidateOtherStudiesForm(FormValidationAction):
             return {"news_contact": NONE}
         phone, email = contact.read_phone_or_email(text)
         if not (phone or email):
-            dispatcher.utter_message(text=messages.bad_news_contact_message())
+            dispatcher.utter_message(
+                text=messages.bad_news_contact_message(language=patient_language(tracker))
+            )
             return {"news_contact": None}
         return {"news_contact": email or phone}
 
@@ -246,7 +266,9 @@ class ActionSaveOtherStudiesContact(Action):
     ) -> list[EventType]:
         value = tracker.get_slot("news_contact") or ""
         if value == NONE:
-            dispatcher.utter_message(text=messages.no_other_studies_message())
+            dispatcher.utter_message(
+                text=messages.no_other_studies_message(language=patient_language(tracker))
+            )
             conversation_ended(dispatcher)
             return [SlotSet("offer", None)]
         email = value if "@" in value else None
@@ -260,9 +282,13 @@ class ActionSaveOtherStudiesContact(Action):
                     consent_at=now(),
                 )
         except StoreUnavailable:
-            dispatcher.utter_message(text=messages.store_down_message())
+            dispatcher.utter_message(
+                text=messages.store_down_message(language=patient_language(tracker))
+            )
             return [SlotSet("news_contact", None)]
-        dispatcher.utter_message(text=messages.other_studies_saved_message())
+        dispatcher.utter_message(
+            text=messages.other_studies_saved_message(language=patient_language(tracker))
+        )
         conversation_ended(dispatcher)
         return [SlotSet("offer", None)]
 
@@ -274,6 +300,8 @@ class ActionNoOtherStudies(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=messages.no_other_studies_message())
+        dispatcher.utter_message(
+            text=messages.no_other_studies_message(language=patient_language(tracker))
+        )
         conversation_ended(dispatcher)
         return [SlotSet("offer", None)]

@@ -18,6 +18,7 @@ from actions.common import (
     leaves_question,
     now,
     open_message,
+    patient_language,
     read_for,
     store_engine,
 )
@@ -41,23 +42,6 @@ logger = logging.getLogger(__name__)
 CONSENT = "consent"
 READ_BACK = "readback"
 CONFIRM = "confirm_answer"
-CONSENT_BUTTONS = [
-    {"title": "Yes, I agree", "payload": "yes"},
-    {"title": "No", "payload": "no"},
-]
-YES_NO_BUTTONS = [
-    {"title": "Yes", "payload": "/affirm"},
-    {"title": "No, thanks", "payload": "/deny"},
-]
-READ_BACK_BUTTONS = [
-    {"title": "Yes", "payload": "yes"},
-    {"title": "No, let me fix it", "payload": "no"},
-]
-CONSENT_QUESTION = (
-    "First, may I use your health answers for this pre-screen only? They are kept safe and "
-    "used for nothing else. You can ask me to delete them at any time."
-)
-CONSENT_REASK = 'Please answer "yes" if you agree, or "no" if you don\'t.'
 
 
 class ActionGreet(Action):
@@ -134,7 +118,9 @@ def _validate_question(question_id: str):
             return {question_id: slot_value}
         text = str(slot_value or "")
         if len(text) > messages.TOO_LONG:
-            dispatcher.utter_message(text=messages.too_long_message())
+            dispatcher.utter_message(
+                text=messages.too_long_message(language=patient_language(tracker))
+            )
             return {question_id: None}
         answers = answers_from(tracker)
         answer = read_for(tracker, question_id, text, answers)
@@ -146,7 +132,9 @@ def _validate_question(question_id: str):
                     return {question_id: None, READ_BACK: pending, "reasked_question": None}
             return {question_id: answer.to_dict(), "reasked_question": None}
         if tracker.get_slot("reasked_question") == question_id:
-            dispatcher.utter_message(text=messages.recorded_as_unsure_message())
+            dispatcher.utter_message(
+                text=messages.recorded_as_unsure_message(language=patient_language(tracker))
+            )
             unsure = Answer(text=text, value=UNSURE)
             return {question_id: unsure.to_dict(), "reasked_question": None}
         return {question_id: None, "reasked_question": question_id}
@@ -157,9 +145,14 @@ def _validate_question(question_id: str):
 
 
 def _record_consent(session, tracker: Tracker) -> None:
-    """Open this conversation's screening in the store (kept once, at the first consent)."""
+    """Open this conversation's screening in the store (kept once, at the first consent), in
+    the patient's language now (called again with the outcome: a switch since is kept)."""
     repository.record_consent(
-        session=session, conversation_id=tracker.sender_id, trial_id=TRIAL.id, consented_at=now()
+        session=session,
+        conversation_id=tracker.sender_id,
+        trial_id=TRIAL.id,
+        consented_at=now(),
+        language=patient_language(tracker),
     )
 
 
@@ -221,7 +214,9 @@ class ValidateScreeningForm(FormValidationAction):
                     return {CONFIRM: None, READ_BACK: new}
                 return {question_id: corrected.to_dict(), CONFIRM: None, READ_BACK: None}
         if said == "no" or tracker.get_slot("reasked_question") == CONFIRM:
-            dispatcher.utter_message(text=messages.readback_fix_message())
+            dispatcher.utter_message(
+                text=messages.readback_fix_message(language=patient_language(tracker))
+            )
             again = MEDICINE_QUESTIONS if fixed == "current_medicines" else (question_id,)
             return {**dict.fromkeys(again), CONFIRM: None, READ_BACK: None}
         return {CONFIRM: None, "reasked_question": CONFIRM}
@@ -273,8 +268,12 @@ class _AskQuestion:
         position, total = progress(TRIAL, answers_from(tracker))
         reask = tracker.get_slot("reasked_question") == question.id
         dispatcher.utter_message(
-            text=messages.question_prompt(question, position, total, reask=reask),
-            buttons=[{"title": b.title, "payload": b.payload} for b in question.buttons],
+            text=messages.question_prompt(
+                question, position, total, reask=reask, language=patient_language(tracker)
+            ),
+            buttons=messages.buttons(
+                [(b.title, b.payload) for b in question.buttons], patient_language(tracker)
+            ),
         )
         asked(dispatcher, question.id, position=position, total=max(total, position))
         return []
@@ -295,8 +294,10 @@ class ActionAskConsent(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reask = tracker.get_slot("reasked_question") == CONSENT
+        language = patient_language(tracker)
         dispatcher.utter_message(
-            text=CONSENT_REASK if reask else CONSENT_QUESTION, buttons=CONSENT_BUTTONS
+            text=messages.consent_question(reask=reask, language=language),
+            buttons=messages.buttons(messages.CONSENT_OPTIONS, language),
         )
         asked(dispatcher, CONSENT)
         return []
@@ -316,10 +317,15 @@ class ActionAskConfirmAnswer(Action):
         if not question_id:
             return []
         answer = Answer.from_dict(pending["answer"])
-        text = messages.readback_message(TRIAL, question_id, answer.value, answers_from(tracker))
+        language = patient_language(tracker)
+        text = messages.readback_message(
+            TRIAL, question_id, answer.value, answers_from(tracker), language=language
+        )
         if tracker.get_slot("reasked_question") == CONFIRM:
-            text = f"{messages.readback_reask_message()} {text}"
-        dispatcher.utter_message(text=text, buttons=READ_BACK_BUTTONS)
+            text = messages.joined([messages.readback_reask_message(language), text], language)
+        dispatcher.utter_message(
+            text=text, buttons=messages.buttons(messages.READ_BACK_OPTIONS, language)
+        )
         asked(dispatcher, "readback", about=question_id)
         return []
 
@@ -340,9 +346,15 @@ class ActionExplainWhy(Action):
     ) -> list[EventType]:
         question_id = _current_question_id(tracker)
         if question_id:
-            dispatcher.utter_message(text=messages.why_message(TRIAL.question(question_id)))
+            dispatcher.utter_message(
+                text=messages.why_message(
+                    TRIAL.question(question_id), language=patient_language(tracker)
+                )
+            )
         else:
-            dispatcher.utter_message(text=messages.consent_why_message())
+            dispatcher.utter_message(
+                text=messages.consent_why_message(language=patient_language(tracker))
+            )
         return []
 
 
@@ -371,9 +383,13 @@ class ActionGoBack(Action):
     ) -> list[EventType]:
         question_id = _last_answered(tracker)
         if question_id is None:
-            dispatcher.utter_message(text=messages.nothing_to_go_back_to_message())
+            dispatcher.utter_message(
+                text=messages.nothing_to_go_back_to_message(language=patient_language(tracker))
+            )
             return []
-        dispatcher.utter_message(text=messages.going_back_message())
+        dispatcher.utter_message(
+            text=messages.going_back_message(language=patient_language(tracker))
+        )
         return [SlotSet(question_id, None), SlotSet("reasked_question", None)]
 
 
@@ -393,14 +409,20 @@ class ActionCorrectAnswer(Action):
         named = question_named_in(TRIAL, text)
         question_id = named.id if named else _last_answered(tracker)
         if question_id is None:
-            dispatcher.utter_message(text=messages.correction_unclear_message())
+            dispatcher.utter_message(
+                text=messages.correction_unclear_message(language=patient_language(tracker))
+            )
             return []
         question = TRIAL.question(question_id)
         corrected = read_for(tracker, question_id, text)
         if corrected is None:
-            dispatcher.utter_message(text=messages.correction_reask_message())
+            dispatcher.utter_message(
+                text=messages.correction_reask_message(language=patient_language(tracker))
+            )
             return [SlotSet(question_id, None), SlotSet("reasked_question", None)]
-        dispatcher.utter_message(text=messages.corrected_message(TRIAL, question))
+        dispatcher.utter_message(
+            text=messages.corrected_message(TRIAL, question, language=patient_language(tracker))
+        )
         return [SlotSet(question_id, corrected.to_dict()), *_reopened(tracker)]
 
 
@@ -413,7 +435,7 @@ class ActionRestartScreening(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=messages.restart_message())
+        dispatcher.utter_message(text=messages.restart_message(language=patient_language(tracker)))
         cleared = [SlotSet(q.id, None) for q in TRIAL.questions]
         return [
             *cleared,
@@ -423,6 +445,20 @@ class ActionRestartScreening(Action):
         ]
 
 
+class ActionChangeLanguage(Action):
+    """The page's language switch, or "中文" / "English please": go on in that language (the
+    open question is asked again in it; nothing answered is lost)."""
+
+    def name(self) -> str:
+        return "action_change_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=messages.language_changed_message(patient_language(tracker)))
+        return []
+
+
 class ActionHumanHandoff(Action):
     def name(self) -> str:
         return "action_human_handoff"
@@ -430,7 +466,9 @@ class ActionHumanHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=messages.human_handoff_message(TRIAL))
+        dispatcher.utter_message(
+            text=messages.human_handoff_message(TRIAL, language=patient_language(tracker))
+        )
         return []
 
 
@@ -444,7 +482,9 @@ class ActionScreeningOutcome(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if tracker.get_slot(CONSENT) is False:
-            dispatcher.utter_message(text=messages.no_consent_message())
+            dispatcher.utter_message(
+                text=messages.no_consent_message(language=patient_language(tracker))
+            )
             conversation_ended(dispatcher)
             return [SlotSet("offer", "nothing"), SlotSet("erase_conversation", True)]
         assessment = assess(TRIAL, answers_from(tracker), TRIAL.today())
@@ -463,11 +503,16 @@ class ActionScreeningOutcome(Action):
                 )
         except StoreUnavailable:
             logger.warning("Store unavailable: outcome given but not stored")
-        *statements, offer_question = messages.outcome_messages(TRIAL, assessment)
+        *statements, offer_question = messages.outcome_messages(
+            TRIAL, assessment, language=patient_language(tracker)
+        )
         for text in statements:
             dispatcher.utter_message(text=text)
         dispatcher.utter_message(json_message={"data": {"outcome": assessment.outcome}})
-        dispatcher.utter_message(text=offer_question, buttons=YES_NO_BUTTONS)
+        dispatcher.utter_message(
+            text=offer_question,
+            buttons=messages.buttons(messages.OFFER_OPTIONS, patient_language(tracker)),
+        )
         offer = (
             "referral" if assessment.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) else "other_studies"
         )

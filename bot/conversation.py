@@ -9,7 +9,10 @@ Also decided here: which readings are said back to the patient before they are j
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
+from bot.i18n import ENGLISH, detect, named_language
+from bot.messages import plain_reading_words
 from bot.parsing import UNSURE
 from bot.parsing.context import has_context_words
 from bot.parsing.text import compact, padded, prepare
@@ -36,12 +39,13 @@ DIGRESSION_INTENTS = frozenset(
         "goodbye",
         "what_do_you_know",
         "delete_data",
+        "change_language",
     }
 )
 # While contact details are asked, only these leave the question: a name or a time of day is
 # free text ("Hope", "evenings"), so anything else is the answer.
 CONTACT_DIGRESSION_INTENTS = frozenset(
-    {"stop", "delete_data", "what_do_you_know", "human_handoff", "start_over"}
+    {"stop", "delete_data", "what_do_you_know", "human_handoff", "start_over", "change_language"}
 )
 # Sure enough that an unreadable message is this digression (the NLU's fallback is at 0.65).
 DIGRESSION_CONFIDENCE = 0.65
@@ -116,7 +120,7 @@ READ_BACK_QUESTIONS = frozenset(
 
 
 # Plain answers (what the yes/no-like parsers return) that can be said back in one word or two.
-PLAIN_READINGS = frozenset({"yes", "no", "not_applicable", "dose_changed", "new_medicine"})
+PLAIN_READINGS = frozenset(plain_reading_words())
 # Questions that decide nothing: their answers are not said back, whatever their words.
 _INFORMATION_ONLY = frozenset({"travel", "disease_activity_score"})
 
@@ -156,6 +160,47 @@ def needs_read_back(question_id: str, value: object, text: str = "") -> bool:
     return True
 
 
+# "English please", "can we speak Chinese", 说中文, 请用英文吧: a request for a language and nothing
+# else. (The page's language switch sends `/change_language` with the language in the metadata.)
+_LANGUAGE_WORDS = re.compile(
+    r"\b(english|chinese|mandarin)\b|中文|汉语|普通话|国语|英文|英语", re.I
+)
+_REQUEST_FILLER = re.compile(
+    r"\b(?:please|pls|plz|can|could|we|you|i|let'?s|lets|speak|use|talk|write|type|reply|answer"
+    r"|continue|go|on|switch|change|to|in|the|language|want|prefer|would|like|do|it)\b"
+    r"|请|麻烦|我想|我要|能不能|能|可不可以|可以|用|说|讲|换成|换|切换到|切换|改成|改用|改|成|继续|交流"
+    r"|聊|回答|吧|吗|好吗|行吗|谢谢|语言|一下|版",
+    re.I,
+)
+
+
+def requested_language(text: str) -> str | None:
+    """The language a message asks for, when asking for one is all it does."""
+    text = text or ""
+    said = {named_language(found.group(0)) for found in _LANGUAGE_WORDS.finditer(text)}
+    if len(text) > 40 or len(said) != 1:
+        return None
+    rest = _REQUEST_FILLER.sub(" ", _LANGUAGE_WORDS.sub(" ", text))
+    return None if re.sub(r"[\s\W_]+", "", rest) else said.pop()
+
+
+def language_of(said: Iterable[tuple[str, Mapping | None]]) -> str:
+    """The patient's language, from their messages so far as (text, metadata), oldest first.
+
+    The latest language the channel names in a message's metadata (the page sends its switch's
+    setting) or that a message asks for wins; otherwise the language of the first message with
+    words in it ("38" has none). English, the source language, when nothing tells."""
+    chosen = None
+    for text, metadata in said:
+        given = metadata.get("language") if isinstance(metadata, Mapping) else None
+        named = named_language(given) or requested_language(text)
+        if named:
+            chosen = named
+        elif chosen is None:
+            chosen = detect(text)
+    return chosen or ENGLISH
+
+
 __all__ = [
     "CONTACT_DIGRESSION_INTENTS",
     "DIGRESSION_INTENTS",
@@ -164,7 +209,9 @@ __all__ = [
     "READ_BACK_QUESTIONS",
     "asks_back",
     "is_digression",
+    "language_of",
     "needs_read_back",
     "read_back_later",
     "read_consent",
+    "requested_language",
 ]

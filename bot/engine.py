@@ -119,17 +119,23 @@ def read_answer(
     return None if value is None else Answer(text=text, value=value)
 
 
+_CJK_TOPIC = re.compile(r"[\u4e00-\u9fff]")
+
+
 def question_named_in(trial: Trial, text: str) -> Question | None:
     """The question a correction like "change my age to 45" is about, from its topic words.
 
     The longest topic word found wins ("skin lupus" over "lupus"); None when no topic is named.
+    Chinese corrections name theirs the same way ("把年龄改成45").
     """
     words = re.findall(r"\w+", text.lower())
     lowered = f" {' '.join(words)} "
     best: tuple[int, Question] | None = None
     for question in trial.questions:
         for word in question.topic:
-            if f" {word} " in lowered and (best is None or len(word) > best[0]):
+            # Chinese has no spaces: a Chinese topic is found anywhere in the message.
+            named = word in text if _CJK_TOPIC.match(word) else f" {word} " in lowered
+            if named and (best is None or len(word) > best[0]):
                 best = (len(word), question)
     return best[1] if best else None
 

@@ -133,12 +133,6 @@ def record_consent(
     return screening
 
 
-def set_screening_language(*, session: Session, conversation_id: str, language: str) -> None:
-    """Record that the patient now writes in `language` (they switched mid-screening)."""
-    _require_screening(session, conversation_id).language = _language(language)
-    session.flush()
-
-
 def save_assessment(
     *,
     session: Session,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot import messages
+from bot import conversation, messages
 from bot.conversation import (
     asks_back,
     is_digression,
@@ -143,3 +143,48 @@ def test_a_context_read_back_names_the_question_and_the_plain_reading():
 )
 def test_the_medicines_are_said_back_together_after_the_last_of_them(question, upcoming, later):
     assert read_back_later(question, upcoming) is later
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("中文", "zh"),
+        ("说中文", "zh"),
+        ("请用中文吧", "zh"),
+        ("能说普通话吗", "zh"),
+        ("用英文", "en"),
+        ("English please", "en"),
+        ("can we speak Chinese?", "zh"),
+        ("in English", "en"),
+        ("Mandarin please", "zh"),
+        # Not a request: the language is named inside an answer or a question about it.
+        ("my English is bad", None),
+        ("I speak English at home", None),
+        ("english or chinese", None),
+        ("我吃英文名叫plaquenil的药", None),
+        ("38", None),
+        ("", None),
+    ],
+)
+def test_requested_language(text, language):
+    assert conversation.requested_language(text) == language
+
+
+@pytest.mark.parametrize(
+    ("said", "language"),
+    [
+        ([("你好", None)], "zh"),
+        ([("hi", {})], "en"),
+        ([("38", {}), ("是的", {})], "zh"),  # the first message with words decides
+        ([("你好", {}), ("yes", {})], "zh"),  # a button's English payload changes nothing
+        ([("hi", {}), ("中文", {})], "zh"),  # asked for
+        ([("你好", {}), ("English please", {})], "en"),
+        ([("hi", {"language": "zh-CN"})], "zh"),  # the page's switch, in the metadata
+        ([("你好", {"language": "en"}), ("好的", {"language": "zh"})], "zh"),
+        ([("/change_language", {"language": "en"})], "en"),
+        ([("hi", "not a mapping")], "en"),
+        ([], "en"),
+    ],
+)
+def test_language_of(said, language):
+    assert conversation.language_of(said) == language
