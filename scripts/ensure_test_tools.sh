@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tools the real-browser tests need and pip cannot provide: Debian's Chromium with its
-# chromedriver (a tool's own browser download does not work here), and the npm packages (socket.io-client
+# chromedriver (a tool's own browser download does not work here), a CJK font, and the npm packages (socket.io-client
 # for the chat, axe-core for the accessibility test). Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 wanted=()
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   wanted+=(chromium chromium-driver)
+fi
+# Chinese on the page (and in its screenshots) needs a CJK font; Debian's Chromium ships none.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  wanted+=(fonts-noto-cjk)
 fi
 if ! command -v npm >/dev/null 2>&1; then
   wanted+=(nodejs npm)

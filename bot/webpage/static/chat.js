@@ -8,6 +8,11 @@
 // Privacy: the session id is created by the Rasa server (a random uuid4) on the first
 // `session_request`; it and the transcript live only in this tab's sessionStorage (gone when the
 // tab closes), never in localStorage. "Finish and clear this chat" removes them at once.
+//
+// Language: the page is served in Chinese or English (its 中文 / English links reload it in the
+// other one; the chat lives on in sessionStorage). Every message carries the page's language in
+// its metadata; after a switch the assistant is told (`/change_language`) and asks the open
+// question again in the new language. Nothing already answered is lost.
 (function () {
   "use strict";
 
@@ -21,6 +26,8 @@
   var progress = document.getElementById("chat-progress");
   var progressBar = document.getElementById("chat-progress-bar");
   var progressLabel = document.getElementById("chat-progress-label");
+  var language = document.getElementById("chat-app").getAttribute("data-language") || "en";
+  var strings = JSON.parse(document.getElementById("chat-strings").textContent);
   var state = loadState();
   var socket = null;
 
@@ -47,7 +54,7 @@
   function endConversation() {
     state.ended = true;
     window.sessionStorage.removeItem(STORAGE_KEY);
-    setStatus("This chat has ended. Nothing of it is kept in this browser.");
+    setStatus(strings.ended);
   }
 
   function setStatus(text) {
@@ -67,7 +74,7 @@
     item.className = "chat-message chat-" + message.from;
     var who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = message.from === "bot" ? "Assistant: " : "You: ";
+    who.textContent = (message.from === "bot" ? strings.assistant : strings.you) + " ";
     var body = document.createElement("span");
     body.className = "chat-body";
     body.textContent = message.text;
@@ -81,7 +88,7 @@
       var group = document.createElement("div");
       group.className = "chat-replies";
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Answer choices");
+      group.setAttribute("aria-label", strings.choices);
       message.replies.forEach(function (reply) {
         var button = document.createElement("button");
         button.type = "button";
@@ -107,9 +114,19 @@
     render(message);
   }
 
+  function emit(payload) {
+    state.language = language;
+    saveState();
+    socket.emit("user_uttered", {
+      message: payload,
+      session_id: state.sessionId,
+      metadata: { language: language }
+    });
+  }
+
   function send(payload, shownText) {
     if (!socket || !socket.connected || !state.sessionId) {
-      setStatus("Not connected yet. Please wait a moment and try again.");
+      setStatus(strings.notConnected);
       return false;
     }
     disableOlderReplies();
@@ -117,7 +134,7 @@
       message.answered = true;
     });
     addMessage({ from: "user", text: shownText });
-    socket.emit("user_uttered", { message: payload, session_id: state.sessionId });
+    emit(payload);
     return true;
   }
 
@@ -129,7 +146,9 @@
     progress.hidden = false;
     progressBar.max = total;
     progressBar.value = Math.min(position, total);
-    progressLabel.textContent = "Question " + position + " of about " + total;
+    progressLabel.textContent = strings.progress
+      .replace("{position}", position)
+      .replace("{total}", total);
   }
 
   function onBotMessage(data) {
@@ -170,7 +189,7 @@
       showProgress(state.progress.position, state.progress.total);
     }
     if (!window.io || !config.socketUrl) {
-      setStatus("The chat could not start. Please check your connection and reload the page.");
+      setStatus(strings.cannotStart);
       return;
     }
     socket = window.io(config.socketUrl, {
@@ -183,14 +202,17 @@
     socket.on("session_confirm", function (sessionId) {
       state.sessionId = String(sessionId && sessionId.session_id ? sessionId.session_id : sessionId);
       saveState();
-      setStatus("Connected. Type your answer below.");
+      setStatus(strings.connected);
+      if (state.language && state.language !== language && state.messages.length) {
+        emit("/change_language");
+      }
     });
     socket.on("bot_uttered", onBotMessage);
     socket.on("disconnect", function () {
-      setStatus("Connection lost. Trying again…");
+      setStatus(strings.connectionLost);
     });
     socket.on("connect_error", function () {
-      setStatus("Cannot reach the study assistant right now. Trying again…");
+      setStatus(strings.unreachable);
     });
   }
 

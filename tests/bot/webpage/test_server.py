@@ -24,8 +24,10 @@ def page_url() -> Iterator[str]:
     server.server_close()
 
 
-def fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, method=method)
+def fetch(
+    url: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, dict(response.headers), response.read()
@@ -84,3 +86,25 @@ def test_only_reading_is_allowed(page_url):
     status, _, _ = fetch(page_url + "/", method="POST")
 
     assert status == 501
+
+
+@pytest.mark.parametrize(
+    ("query", "accept_language", "lang"),
+    [
+        ("", "zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),  # pre-selected from the browser's language
+        ("", "en-GB,en;q=0.9", "en"),
+        ("", "fr-FR,zh-TW;q=0.8", "zh-CN"),  # the first one the page has
+        ("", "fr-FR", "en"),
+        ("", "", "en"),
+        ("?lang=en", "zh-CN", "en"),  # the page's switch wins
+        ("?lang=zh", "en-US", "zh-CN"),
+        ("?lang=xx", "zh-CN", "zh-CN"),
+    ],
+)
+def test_the_page_comes_in_the_language_asked_for(page_url, query, accept_language, lang):
+    status, headers, body = fetch(
+        page_url + "/" + query, headers={"Accept-Language": accept_language}
+    )
+    assert status == 200
+    assert f'<html lang="{lang}">'.encode() in body
+    assert "Accept-Language" in headers.get("Vary", "")
