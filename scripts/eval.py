@@ -25,6 +25,8 @@ How a conversation answers (see tests/eval/README in the YAML headers):
   conversation, so the set does not repeat one sentence 160 times).
 - `readback[about]` is the reply to the read-back of question `about` (default "yes").
 - `digress[qid]` is sent once, the first time `qid` is asked, before its answer.
+- `language: zh` makes the unanswered questions, the greeting, the consent and the read-backs
+  Chinese (CHINESE_PROFILE); the bot is told nothing else and detects the language itself.
 """
 
 from __future__ import annotations
@@ -99,12 +101,56 @@ DEFAULT_PROFILE: dict[str, list[str]] = {
     "disease_activity_score": ["skip", "rash and swollen joints", "hair loss and joint pain"],
     "travel": ["yes", "yes I can", "sure", "yes"],
 }
-# Steps that are not trial questions, but can be open before the outcome.
-CONTROL_DEFAULTS: dict[str, str] = {
-    "consent": "yes",
-    "stop_confirm": "no, I want to continue",
-    "delete_confirm": "no",
+# The same patient, in Chinese.
+CHINESE_PROFILE: dict[str, list[str]] = {
+    "age": ["41", "我今年36岁", "四十五岁", "29岁", "52"],
+    "sle_diagnosis": ["是", "是的，系统性红斑狼疮", "是，风湿科医生确诊的", "对"],
+    "sle_duration": ["2018年", "大概5年前", "2016年确诊的", "2020年", "8年前"],
+    "disease_active": ["是", "是的，还在反复", "还在活动", "对，一直没控制住"],
+    "transplant": ["没有", "从来没有", "没", "没有做过"],
+    "pregnancy": ["没有", "没怀孕，也没哺乳", "没", "没有"],
+    "current_medicines": ["羟氯喹和泼尼松", "硫酸羟氯喹、强的松", "纷乐和泼尼松"],
+    "steroid_dose": ["每天10毫克", "一天10mg", "每日10毫克"],
+    "immunosuppressant_history": ["羟氯喹和吗替麦考酚酯", "纷乐、骁悉", "羟氯喹，霉酚酸酯"],
+    "treatment_stable": ["是", "是的，没变过", "几个月都一样", "对"],
+    "treatment_change": ["不确定"],
+    "viral_infections": ["没有", "都没有", "从来没有", "没"],
+    "asthma_allergy": ["没有", "没有哮喘，也不过敏", "没", "没有"],
+    "active_infection": ["没有", "没有感染", "没", "没有"],
+    "cardiac_events": ["没有", "心脏没问题", "没", "没有"],
+    "cardiac_events_when": ["不确定"],
+    "mrna_lnp": ["没有", "两年内没打过疫苗", "没", "没有"],
+    "covid_vaccine_type": ["不确定"],
+    "mrna_lnp_when": ["不确定"],
+    "live_vaccine": ["没有", "最近没打疫苗", "没", "没有"],
+    "live_vaccine_when": ["不确定"],
+    "organ_function": ["都没有", "没有", "这些都没有", "没"],
+    "lab_markers": ["是", "是的，抗核抗体阳性", "ANA阳性", "对"],
+    "contraception": ["愿意", "可以", "好的", "愿意"],
+    "disease_activity_score": ["跳过", "皮疹和关节肿", "掉头发和关节痛"],
+    "travel": ["可以", "能去", "可以，没问题", "可以"],
 }
+PROFILES = {"en": DEFAULT_PROFILE, "zh": CHINESE_PROFILE}
+# Steps that are not trial questions, but can be open before the outcome.
+CONTROL_DEFAULTS: dict[str, dict[str, str]] = {
+    "en": {
+        "greeting": "hi",
+        "consent": "yes",
+        "readback": "yes",
+        "no": "no",
+        "stop_confirm": "no, I want to continue",
+        "delete_confirm": "no",
+    },
+    "zh": {
+        "greeting": "你好",
+        "consent": "同意",
+        "readback": "对",
+        "no": "没有",
+        "stop_confirm": "不，我要继续",
+        "delete_confirm": "不要",
+    },
+}
+CONTROL_STEPS = ("stop_confirm", "delete_confirm")
 
 
 @dataclass
@@ -115,6 +161,7 @@ class Conversation:
     answers: dict[str, list[str]]
     greeting: str = "hi"
     consent: list[str] = field(default_factory=lambda: ["yes"])
+    language: str = "en"
     readback: dict[str, list[str]] = field(default_factory=dict)
     digress: dict[str, str] = field(default_factory=dict)
     why: str = ""
@@ -135,6 +182,8 @@ def load_conversations(directory: Path = EVAL_DIR) -> list[Conversation]:
     for file in sorted(directory.glob("*.yml")):
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
         for raw in data.get("conversations") or []:
+            language = str(raw.get("language", "en"))
+            controls = CONTROL_DEFAULTS[language]
             conversations.append(
                 Conversation(
                     name=str(raw["name"]),
@@ -144,8 +193,9 @@ def load_conversations(directory: Path = EVAL_DIR) -> list[Conversation]:
                         str(key): as_list(value)
                         for key, value in (raw.get("answers") or {}).items()
                     },
-                    greeting=str(raw.get("greeting", "hi")),
-                    consent=as_list(raw.get("consent", "yes")),
+                    greeting=str(raw.get("greeting", controls["greeting"])),
+                    consent=as_list(raw.get("consent", controls["consent"])),
+                    language=language,
                     readback={
                         str(key): as_list(value)
                         for key, value in (raw.get("readback") or {}).items()
@@ -158,11 +208,12 @@ def load_conversations(directory: Path = EVAL_DIR) -> list[Conversation]:
     return conversations
 
 
-def default_answers(conversation_name: str, question_id: str) -> list[str]:
+def default_answers(conversation_name: str, question_id: str, language: str = "en") -> list[str]:
     """The default profile's answers: a phrasing picked by the name, then the plain one."""
-    variants = DEFAULT_PROFILE.get(question_id)
+    variants = PROFILES[language].get(question_id)
     if not variants:
-        return [CONTROL_DEFAULTS.get(question_id, "no")]
+        controls = CONTROL_DEFAULTS[language]
+        return [controls.get(question_id, controls["no"])]
     digest = hashlib.sha256(f"{conversation_name}/{question_id}".encode()).digest()
     first = variants[digest[0] % len(variants)]
     return [first] if first == variants[0] else [first, variants[0]]
@@ -217,22 +268,23 @@ def decide(conversation: Conversation, replies: list[dict], state: DriverState) 
         return Decision(no_outcome=f"over {MAX_PATIENT_MESSAGES} messages")
     open_step = questions[-1]
     question_id = str(open_step["question"])
+    controls = CONTROL_DEFAULTS[conversation.language]
     if question_id == "readback":
         about = str(open_step.get("about", ""))
         key = f"readback:{about}"
-        options = conversation.readback.get(about) or ["yes"]
+        options = conversation.readback.get(about) or [controls["readback"]]
     elif question_id == "consent":
         key = "consent"
-        options = conversation.consent or ["yes"]
+        options = conversation.consent or [controls["consent"]]
     elif question_id in conversation.answers:
         key = question_id
         options = conversation.answers[question_id]
-    elif question_id in CONTROL_DEFAULTS:
+    elif question_id in CONTROL_STEPS:
         key = question_id
-        options = [CONTROL_DEFAULTS[question_id]]
+        options = [controls[question_id]]
     else:
         key = question_id
-        options = default_answers(conversation.name, question_id)
+        options = default_answers(conversation.name, question_id, conversation.language)
     count = state.asked.get(key, 0) + 1
     state.asked[key] = count
     digress = conversation.digress.get(question_id)
