@@ -193,8 +193,15 @@ _HALF_TABLET = re.compile(
     rf"|半{_TABLET}\s*(?:的)?\s*{_N}\s*{_MG}"
 )
 # A strength and a count of tablets: "4 mg, two tablets", "每日1片 5mg" -> the mg they make.
+# Between them, in Chinese: the medicine's name ("4mg的美卓乐"), how often ("一天", "每天"), and
+# "take" ("吃", "服用"): "美卓乐4毫克，一天两片", "4mg的美卓乐，每天吃两片".
+_CHINESE_BETWEEN = (
+    r"(?:的[\u4e00-\u9fff]{1,6})?\s*[,，]?\s*(?:1天|每天|每日|每早|每晚|早上|晚上|早晚各?)?"
+    r"\s*(?:吃|服|服用|口服|各)?\s*"
+)
 _STRENGTH_THEN_COUNT = re.compile(
-    rf"(?<![\d.]){_N}\s*{_MG}(?:\s*{_TABLET})?\s*[,，]?\s*(?:take\s+|x\s*)?(\d+)\s*{_TABLET}"
+    rf"(?<![\d.共]){_N}\s*{_MG}(?:\s*{_TABLET})?\s*[,，]?\s*(?:take\s+|x\s*)?{_CHINESE_BETWEEN}"
+    rf"(\d+)\s*{_TABLET}"
 )
 # "Medrol 4mg tablets, I take one and a half every morning": a strength, then how many.
 _STRENGTH_THEN_TAKE = re.compile(

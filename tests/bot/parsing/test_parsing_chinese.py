@@ -96,12 +96,22 @@ def test_beginning_of_this_year_is_its_first_months(trial, today):
         ("强的松一天三片每片5mg", "prednisone", 15),
         ("0.5克", None, 500),  # grams
         ("10毫克", None, 10),
+        # A strength, then how many a day (regression: read as nothing, then "not sure").
+        ("美卓乐4毫克，一天两片", "methylprednisolone", 8),
+        ("泼尼松5毫克 每天三片", "prednisone", 15),
+        ("美卓乐4毫克，每天吃两片", "methylprednisolone", 8),
+        ("4mg的美卓乐，每天两片", None, 8),
     ],
 )
 def test_steroid_dose(trial, today, text, medicine, mg_per_day):
     read = value(trial, "steroid_dose", text, today)
     assert read["medicine"] == medicine
     assert read["mg_per_day"] == pytest.approx(mg_per_day)
+
+
+def test_a_stated_total_is_not_multiplied_by_the_tablets(trial, today):
+    read = value(trial, "steroid_dose", "一共10毫克，每天两片", today)
+    assert read is None or read["mg_per_day"] == pytest.approx(10)
 
 
 def test_half_a_tablet_without_its_strength_is_asked_again(trial, today):
