@@ -80,7 +80,7 @@ class ValidateReferralForm(FormValidationAction):
     async def extract_contact_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return _extract_contact(tracker, "contact_time")
+        return _extract_contact(tracker, "contact_time", contact.names_a_time)
 
     def validate_contact_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

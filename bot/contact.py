@@ -84,6 +84,21 @@ def read_contact_time(text: str) -> str | None:
     return when if 0 < len(when) <= MAX_TIME else None
 
 
+# Words that make a message a time of day or week, whatever the NLU thinks of it ("工作日上午"
+# shares a character with 人工, "a person").
+_TIME_WORDS = re.compile(
+    r"\b(?:mornings?|afternoons?|evenings?|nights?|noon|weekdays?|weekends?|anytime|any time"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}\s*(?:am|pm|h)|o'?clock)\b"
+    r"|上午|下午|中午|晚上|早上|傍晚|工作日|周末|周[一二三四五六日天]|星期|随时|\d{1,2}\s*点",
+    re.IGNORECASE,
+)
+
+
+def names_a_time(text: str) -> bool:
+    """The message says when to call ("weekday mornings", "工作日上午", "after 6 pm")."""
+    return bool(_TIME_WORDS.search(text))
+
+
 def read_phone_or_email(text: str) -> tuple[str | None, str | None]:
     """(phone, email) from one answer; both None when neither can be read."""
     email = read_email(text) if "@" in text else None

@@ -6,6 +6,7 @@ tries to download anything (this machine cannot reach a browser download site).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -80,7 +81,15 @@ class ChatPage:
         self.browser = browser
         self.driver = browser.driver
         self.driver.get(url)
-        self.wait_for(lambda: "Connected" in self.status(), "the chat to connect")
+        self.wait_for_connection()
+
+    def strings(self) -> dict[str, str]:
+        """The chat's own words in the page's language (the page's JSON block)."""
+        return json.loads(self.driver.find_element(By.ID, "chat-strings").get_attribute("text"))
+
+    def wait_for_connection(self) -> None:
+        connected = self.strings()["connected"]
+        self.wait_for(lambda: self.status() == connected, "the chat to connect")
 
     def wait_for(self, condition, what: str, timeout_s: float = REPLY_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s

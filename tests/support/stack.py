@@ -41,11 +41,14 @@ def new_sender() -> str:
     return uuid.uuid4().hex
 
 
-def talk_raw(stack: Stack, sender: str, text: str) -> list[dict]:
+def talk_raw(stack: Stack, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
     """POST one message to the REST channel; the bot's messages as Rasa returns them."""
+    body = {"sender": sender, "message": text}
+    if metadata is not None:
+        body["metadata"] = metadata
     request = urllib.request.Request(
         stack.rest_url,
-        data=json.dumps({"sender": sender, "message": text}).encode(),
+        data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
@@ -53,10 +56,10 @@ def talk_raw(stack: Stack, sender: str, text: str) -> list[dict]:
         return json.loads(response.read())
 
 
-def talk(stack: Stack, sender: str, text: str) -> list[str]:
+def talk(stack: Stack, sender: str, text: str, metadata: dict | None = None) -> list[str]:
     """The bot's texts for one message; each button follows its text as "[title]"."""
     lines: list[str] = []
-    for message in talk_raw(stack, sender, text):
+    for message in talk_raw(stack, sender, text, metadata):
         if message.get("text"):
             lines.append(message["text"])
         lines.extend(f"[{button['title']}]" for button in message.get("buttons", []))
