@@ -156,11 +156,10 @@ class ActionConfirmContact(Action):
     ) -> list[EventType]:
         name, phone, email, when = _contact(tracker)
         shown_phone = contact.display_phone(phone) if phone else None
+        language = patient_language(tracker)
         dispatcher.utter_message(
-            text=messages.contact_summary(
-                name, shown_phone, email, when, language=patient_language(tracker)
-            ),
-            buttons=messages.buttons(messages.CONTACT_CONFIRM_OPTIONS, patient_language(tracker)),
+            text=messages.contact_summary(name, shown_phone, email, when, language),
+            buttons=messages.buttons(messages.CONTACT_CONFIRM_OPTIONS, language),
         )
         asked(dispatcher, "contact_confirm")
         return []

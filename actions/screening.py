@@ -267,13 +267,12 @@ class _AskQuestion:
         question = TRIAL.question(self.question_id)
         position, total = progress(TRIAL, answers_from(tracker))
         reask = tracker.get_slot("reasked_question") == question.id
+        language = patient_language(tracker)
         dispatcher.utter_message(
             text=messages.question_prompt(
-                question, position, total, reask=reask, language=patient_language(tracker)
+                question, position, total, reask=reask, language=language
             ),
-            buttons=messages.buttons(
-                [(b.title, b.payload) for b in question.buttons], patient_language(tracker)
-            ),
+            buttons=messages.buttons([(b.title, b.payload) for b in question.buttons], language),
         )
         asked(dispatcher, question.id, position=position, total=max(total, position))
         return []
@@ -503,15 +502,14 @@ class ActionScreeningOutcome(Action):
                 )
         except StoreUnavailable:
             logger.warning("Store unavailable: outcome given but not stored")
-        *statements, offer_question = messages.outcome_messages(
-            TRIAL, assessment, language=patient_language(tracker)
-        )
+        language = patient_language(tracker)
+        *statements, offer_question = messages.outcome_messages(TRIAL, assessment, language)
         for text in statements:
             dispatcher.utter_message(text=text)
         dispatcher.utter_message(json_message={"data": {"outcome": assessment.outcome}})
         dispatcher.utter_message(
             text=offer_question,
-            buttons=messages.buttons(messages.OFFER_OPTIONS, patient_language(tracker)),
+            buttons=messages.buttons(messages.OFFER_OPTIONS, language),
         )
         offer = (
             "referral" if assessment.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) else "other_studies"
