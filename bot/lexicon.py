@@ -3,7 +3,8 @@
 The facts (drug classes, steroid equivalents, which vaccines are live or mRNA-LNP) live in
 `bot/lexicons/*.yml`; this module validates them once and finds their names in free text:
 several names per message, brand names, small misspellings (RapidFuzz edit distance over word
-n-grams) and Chinese names (by substring).
+n-grams) and Chinese names (by substring, in simplified characters, with one character of a name
+of three or more allowed to be a homophone: the usual slip of a pinyin keyboard).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from bot.chinese import homophones, to_simplified
 
 LEXICON_DIRECTORY = Path(__file__).parent / "lexicons"
 
@@ -34,6 +37,9 @@ _LATIN_TOKEN = re.compile(f"[^\\W_{_CJK}]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 _MAX_FUZZY_WORDS = 3
 _MAX_EDIT_DISTANCE = 2
+# A Chinese name this long may have one character typed as a homophone (shorter ones are too
+# easily everyday words: 纷乐 fēn lè is also 分了).
+_MIN_HOMOPHONE_NAME = 3
 
 
 class LexiconError(ValueError):
@@ -72,8 +78,9 @@ class SledaiItem:
 
 
 def fold(text: str) -> str:
-    """Unicode-normalise and case-fold, so full-width letters and capitals compare equal."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    """Unicode-normalise and case-fold, so full-width letters and capitals compare equal, and
+    traditional characters read as simplified."""
+    return to_simplified(unicodedata.normalize("NFKC", text).casefold())
 
 
 def _name_key(name: str) -> str:
@@ -119,12 +126,20 @@ class _NameMatcher:
         self._exact: dict[str, str] = {}
         self._compact_exact: dict[str, str] = {}
         self._cjk: list[tuple[str, str]] = []
+        # (length, position, the name without that character) -> [(that character, entry id)]
+        self._cjk_one_off: dict[tuple[int, int, str], list[tuple[str, str]]] = {}
         self._fuzzy_buckets: dict[tuple[int, int], list[str]] = {}
         max_words = 1
         for entry_id, names in names_by_id.items():
             for name in names:
                 if _CJK_CHAR.search(name):
-                    self._cjk.append((_compact(name), entry_id))
+                    compact = _compact(name)
+                    self._cjk.append((compact, entry_id))
+                    if len(compact) >= _MIN_HOMOPHONE_NAME:
+                        for at, character in enumerate(compact):
+                            rest = compact[:at] + compact[at + 1 :]
+                            key = (len(compact), at, rest)
+                            self._cjk_one_off.setdefault(key, []).append((character, entry_id))
                     continue
                 key = _name_key(name)
                 words = key.split(" ")
@@ -221,6 +236,24 @@ class _NameMatcher:
                 end = positions[found_at + len(name) - 1] + 1
                 matches.append(_Match(positions[found_at], end, entry_id, 0))
                 found_at = compact.find(name, found_at + 1)
+        matches.extend(self._homophone_matches(compact, positions))
+        return matches
+
+    def _homophone_matches(self, compact: str, positions: list[int]) -> list[_Match]:
+        """Names with one character typed as another of the same sound (羟绿喹 for 羟氯喹)."""
+        lengths = {length for length, _, _ in self._cjk_one_off}
+        matches: list[_Match] = []
+        for length in lengths:
+            for start in range(len(compact) - length + 1):
+                window = compact[start : start + length]
+                for at, typed in enumerate(window):
+                    if not _CJK_CHAR.match(typed):
+                        continue
+                    rest = window[:at] + window[at + 1 :]
+                    for character, entry_id in self._cjk_one_off.get((length, at, rest), ()):
+                        if homophones(typed, character):
+                            end = positions[start + length - 1] + 1
+                            matches.append(_Match(positions[start], end, entry_id, 1))
         return matches
 
 

@@ -6,12 +6,14 @@ import functools
 import re
 import unicodedata
 
+from bot.chinese import to_simplified
+
 UNSURE = "unsure"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _WORD = re.compile(r"[^\W_]+")
-_CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK = re.compile(f"[{_CJK_RANGES}]")
+CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"[{CJK_RANGES}]")
 # "有没有" / "是不是" ask "whether": their 没有 / 不是 negate nothing.
 _CJK_WHETHER = ("有没有", "是不是", "有无")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -60,6 +62,9 @@ _UNSURE_CJK = (
     "不晓得",
     "不好说",
     "记不清",
+    "记不住",
+    "想不起来",
+    "想不起",
     "无法确定",
     "不太清楚",
     "说不准",
@@ -96,9 +101,12 @@ _NEGATION_CJK = ("没有", "没", "无", "不是", "未", "不", "非")
 
 
 def prepare(text: str) -> str:
-    """Case-fold, unify Unicode forms and apostrophes, drop control characters, squeeze spaces."""
+    """Case-fold, unify Unicode forms and apostrophes, drop control characters, squeeze spaces;
+    traditional Chinese characters become simplified (四個月前確診 reads as 四个月前确诊)."""
     text = re.sub(r"(\d)½", r"\1.5", text).replace("½", "0.5")
     text = unicodedata.normalize("NFKC", text).casefold()
+    if _CJK.search(text):
+        text = to_simplified(text)
     text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
     text = _CONTROL.sub(" ", text)
     return " ".join(text.split())
@@ -131,7 +139,7 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
         return re.compile(re.escape(phrase))
     between_words = r"[\W_]*".join(map(re.escape, phrase.split()))
     # A Latin phrase is whole words, but may touch Chinese ("有hiv", "吃plaquenil").
-    return re.compile(rf"(?<![^\W_{_CJK_RANGES}]){between_words}(?![^\W_{_CJK_RANGES}])")
+    return re.compile(rf"(?<![^\W_{CJK_RANGES}]){between_words}(?![^\W_{CJK_RANGES}])")
 
 
 def has_phrase(prepared: str, phrases: tuple[str, ...] | frozenset[str]) -> bool:
