@@ -482,8 +482,28 @@ _HBV_ONLY_ANTIVIRALS = (
 )
 
 
+# A test that finds no virus now ("现在HCV RNA查不到", "viral load undetectable now"): cleared,
+# whatever time word comes with it, unless a treatment is still going on.
+_CLEARED = (
+    "undetectable",
+    "not detectable",
+    "not detected",
+    "查不到",
+    "检测不到",
+    "测不到",
+    "查不出",
+    "转阴",
+)
+_STILL_TREATED = (
+    *("on treatment", "under treatment", "antiviral", "antivirals", "抗病毒", "治疗中"),
+    *("tenofovir", "viread", "替诺福韦", *_HBV_ONLY_ANTIVIRALS),
+)
+
+
 def _virus_status(context: str) -> str:
     found = {status for status, words in _STATUS_WORDS.items() if _mentioned(context, words)}
+    if _mentioned(context, _CLEARED) and not _mentioned(context, _STILL_TREATED):
+        found = (found - {"active"}) | {"past"}
     if "vaccinated" in found and not found & {"active", "past"}:
         return "vaccinated"
     if found == {"active"} or found == {"active", "vaccinated"}:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-from bot.parsing.text import is_negated, phrase_pattern, prepare, words
+from bot.parsing.text import CJK_RANGES as _CJK
+from bot.parsing.text import has_cjk, is_negated, phrase_pattern, prepare
 
 PRESENT = "present"
 NEGATED = "negated"
@@ -146,10 +147,18 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 _POSITIVE_TEST = ("positive", "阳性")
-# A clause that only gives a result ("tested for HIV, negative", "查过HIV，是阴性").
-_RESULT_FILLERS = frozenset(
-    {"negative", "it", "was", "is", "came", "back", "the", "result", "all", "clear", "阴性"}
-    | {"是阴性", "结果阴性", "都是阴性", "结果是阴性"}
+# A clause that only gives a result ("tested for HIV, negative", "查过HIV，是阴性", "HIV、梅毒，
+# 全部negative"): these words and nothing else.
+_RESULT_FILLERS = (
+    *("negative", "it", "was", "were", "is", "are", "came", "back", "the", "result", "results"),
+    *("all", "both", "clear", "all of them", "both of them", "they", "them"),
+    *("阴性", "结果", "全部", "全都", "都", "全", "是", "也", "查过", "检查"),
+)
+_RESULT_ONLY = re.compile(
+    "|".join(
+        re.escape(f) if has_cjk(f) else rf"(?<![^\W_{_CJK}]){re.escape(f)}(?![^\W_{_CJK}])"
+        for f in sorted(_RESULT_FILLERS, key=len, reverse=True)
+    )
 )
 
 # A clause right after a mention that only says it was stopped ("CellCept, stopped it in March",
@@ -171,8 +180,9 @@ _ABOUT_SOMETHING_ELSE = re.compile(
     r"\s+(?:from|with|on|to)\b"
 )
 _THE_PATIENT = re.compile(r"\b(?:me|my|i|im)\b|我(?![妈爸姐哥弟妹老公])")
+# 、 lists things (乙肝、丙肝、HIV): what is said before or after the list is said of each.
 CLAUSE_BREAK = re.compile(
-    r"[,.;:!?()，。；：！？、]|\b(?:but|except|although|though|however|whereas)\b"
+    r"[,.;:!?()，。；：！？]|\b(?:but|except|although|though|however|whereas)\b"
     r"|\b(?:apart|other) (?:from|than)\b|但是|但|不过|除了"
     r"|\b(?:and|but) now\b|\bcurrently\b|现在|目前"
 )
@@ -226,7 +236,7 @@ def status(text: str, start: int, end: int) -> str:
         if not _has(after, _POSITIVE_TEST) and (_has(before, neg_before) or _has(after, neg_after)):
             return NEGATIVE_TEST
         following = _next_clause(text, end)
-        if _has(following, neg_after) and set(words(following)) <= _RESULT_FILLERS:
+        if _has(following, neg_after) and not re.search(r"[^\W_]", _RESULT_ONLY.sub("", following)):
             return NEGATIVE_TEST
         if _STOPPED_IT.match(following):
             return PAST

@@ -196,12 +196,17 @@ _HALF_TABLET = re.compile(
 # Between them, in Chinese: the medicine's name ("4mg的美卓乐"), how often ("一天", "每天"), and
 # "take" ("吃", "服用"): "美卓乐4毫克，一天两片", "4mg的美卓乐，每天吃两片".
 _CHINESE_BETWEEN = (
-    r"(?:的[\u4e00-\u9fff]{1,6})?\s*[,，]?\s*(?:1天|每天|每日|每早|每晚|早上|晚上|早晚各?)?"
+    r"(?:的[\u4e00-\u9fff]{0,6})?\s*[,，]?\s*(?:1天|每天|每日|每早|每晚)?\s*(?:早上|晚上|早晚各?)?"
     r"\s*(?:吃|服|服用|口服|各)?\s*"
 )
+# Above this a strength times a count is no daily oral dose: "40mg，每天早上8片" is 40 mg in
+# eight tablets, not 320 mg.
+_MAX_ORAL_MG_PER_DAY = 100.0
+# "一片半" / "两粒半": one and a half tablets.
+_AND_A_HALF = re.compile(rf"(?<![\d.])(\d+)\s*({_TABLET})半")
 _STRENGTH_THEN_COUNT = re.compile(
     rf"(?<![\d.共]){_N}\s*{_MG}(?:\s*{_TABLET})?\s*[,，]?\s*(?:take\s+|x\s*)?{_CHINESE_BETWEEN}"
-    rf"(\d+)\s*{_TABLET}"
+    rf"(\d+(?:\.5)?)\s*{_TABLET}"
 )
 # "Medrol 4mg tablets, I take one and a half every morning": a strength, then how many.
 _STRENGTH_THEN_TAKE = re.compile(
@@ -218,7 +223,7 @@ _PER_TABLET = re.compile(
     rf"|(?<![\d.]){_N}\s*{_MG}\s*(?:一|每|1|/|a\s+|per\s+|each\s+){_TABLET}"
     rf"|\beach\s+(?:one\s+)?(?:is\s+)?{_N}\s*{_MG}"
 )
-_TABLET_COUNT = re.compile(rf"(?<![\d.])(\d+)\s*{_TABLET}")
+_TABLET_COUNT = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{_TABLET}")
 # Durations are not frequencies ("started a week ago", "for 2 weeks").
 _DURATION = re.compile(
     r"\b(?:a|an|one|\d+|a few|few|a couple of)\s+(?:days?|weeks?|months?|years?)"
@@ -251,11 +256,15 @@ def _rewrite_tablets(prepared: str) -> str:
         return f" {float(m[1] or m[2]) / 2:g} mg "
 
     def strength_count(m: re.Match[str]) -> str:
-        return f" {float(m[1]) * int(m[2]):g} mg "
+        strength, count = float(m[1]), float(m[2])
+        if strength * count > _MAX_ORAL_MG_PER_DAY:
+            return f" {strength:g} mg "
+        return f" {strength * count:g} mg "
 
     def count_strength(m: re.Match[str]) -> str:
         return f" {int(m[1]) * float(m[2]):g} mg "
 
+    prepared = _AND_A_HALF.sub(lambda m: f"{m[1]}.5{m[2]}", prepared)
     prepared = _HALF_TABLET.sub(half, _count_times_strength_apart(prepared))
     prepared = _STRENGTH_THEN_TAKE.sub(lambda m: f" {float(m[1]) * float(m[2]):g} mg ", prepared)
     prepared = _STRENGTH_THEN_COUNT.sub(strength_count, prepared)
@@ -273,7 +282,7 @@ def _count_times_strength_apart(prepared: str) -> str:
     counts = list(_TABLET_COUNT.finditer(rest))
     if len(counts) != 1:
         return prepared
-    return _TABLET_COUNT.sub(lambda m: f" {int(m[1]) * strength:g} mg ", rest)
+    return _TABLET_COUNT.sub(lambda m: f" {float(m[1]) * strength:g} mg ", rest)
 
 
 def _drop_past_steroids(prepared: str, lexicon: Lexicon) -> str:

@@ -304,9 +304,17 @@ _HEART_TREATMENT = (
     "a and e",
     "治疗",
     "吃药",
+    "开了药",
+    "开药",
+    "用药",
+    "服药",
+    "药物",
+    "心内科",
     "住院",
     "消融",
     "起搏器",
+    "cardiologist",
+    "cardiology",
 )
 
 
@@ -535,6 +543,9 @@ def parse_flu_vaccine_form(text: str) -> dict[str, object] | str | None:
 
 
 # --- lupus still active despite treatment (I2) -------------------------------------------------
+# 控制得挺好 / 控制得还可以 / 控制得比较稳: how well, said with a degree word.
+_CHINESE_DEGREE = ("挺", "很", "还", "比较", "非常", "蛮", "算", "都", "一直", "还算")
+_WELL = ("好", "不错", "可以", "稳")
 # Not controlled: the longest phrases first, so "not well controlled" is not "well controlled".
 _NOT_CONTROLLED = (
     "not well controlled",
@@ -548,6 +559,12 @@ _NOT_CONTROLLED = (
     "控制不住",
     "不稳定",
     "没有控制",
+    "控制得不太好",
+    "控制得不好",
+    "控制得不是很好",
+    "控制得不理想",
+    "没控制好",
+    "没有控制好",
 )
 _CONTROLLED = (
     "remission",
@@ -564,6 +581,7 @@ _CONTROLLED = (
     "控制得好",
     "控制得不错",
     "控制住了",
+    *(f"控制得{degree}{word}" for degree in _CHINESE_DEGREE for word in _WELL),
 )
 _ACTIVE = (
     "active",
@@ -583,13 +601,18 @@ _ACTIVE = (
     "反复",
     "加重",
     "犯病",
+    "犯过",
+    "犯了",
+    "还在犯",
+    "经常犯",
+    "老犯",
 )
 
 
 def parse_disease_active(text: str) -> str | None:
     """ "yes" (still active or flaring) | "no" (well controlled, in remission) | UNSURE | None.
     Words of both kinds, or a hedge, are UNSURE: never a no that ends the screening unread."""
-    prepared = _prepare(text)
+    prepared = _prepare(text).replace("控制的", "控制得")  # 的 for 得: the usual slip
     if is_unsure(prepared):
         return UNSURE
     rest = prepared

@@ -181,10 +181,19 @@ _UNNAMED_OTHERS = (
     "other drugs",
     "a few more",
     "more",
+    "another one",
+    "another",
+    "one more",
     "其他",
     "别的",
     "还有一些",
     "还有几种",
+    "还有一种",
+    "还有一个",
+    "另一种",
+    "另外一种",
+    "一种药",
+    "一个药",
 )
 
 
@@ -252,6 +261,7 @@ def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | Non
     products = _affirmed(lexicon, "vaccine", prepared)
     named = set(products)
     products = [p for p in products if not named & set(lexicon.vaccines[p].one_of)]
+    products = list(dict.fromkeys(_said_which(lexicon, p, prepared) for p in products))
     generic_covid = _unnamed_covid(lexicon, prepared)
     if products or generic_covid:
         return {"products": products, "generic_covid": generic_covid, "none": False}
@@ -260,6 +270,28 @@ def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | Non
     if _says_none(prepared, _VACCINE_WORDS):
         return {"products": [], "generic_covid": False, "none": True}
     return None
+
+
+# "甲肝疫苗，是减毒活疫苗", "a typhoid vaccine, the live one": which of a name's products it was.
+_INACTIVATED_WORDS = (
+    *("inactivated", "killed", "not live", "not a live", "non live", "injected", "injection"),
+    *("灭活", "不是活的", "不是减毒", "针剂"),
+)
+_LIVE_WORDS = ("live", "attenuated", "live attenuated", "oral", "减毒", "活疫苗", "活的", "口服")
+
+
+def _said_which(lexicon: Lexicon, product: str, prepared: str) -> str:
+    """A product that can be live or not (`one_of` in the lexicon), as the patient's words say."""
+    choices = [lexicon.vaccines[choice] for choice in lexicon.vaccines[product].one_of]
+    if not choices:
+        return product
+    if has_phrase(prepared, _INACTIVATED_WORDS):
+        wanted = [choice for choice in choices if choice.kind != "live"]
+    elif has_phrase(prepared, _LIVE_WORDS):
+        wanted = [choice for choice in choices if choice.kind == "live"]
+    else:
+        return product
+    return wanted[0].id if len(wanted) == 1 else product
 
 
 def parse_symptoms(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:

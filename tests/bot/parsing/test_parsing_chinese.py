@@ -331,3 +331,105 @@ def test_none_of_the_organ_problems(trial, today):
     read = value(trial, "organ_function", "都没有", today)
     assert read["none"] is True
     assert not any(v for k, v in read.items() if k != "none")
+
+
+# --- Held-out Chinese conversations, first run (2026-12-02): what they found ------------------
+@pytest.mark.parametrize(
+    ("question_id", "text", "expected"),
+    [
+        ("age", "四十三歲", 43),  # traditional characters
+        ("pregnancy", "沒有", "no"),
+        ("sle_duration", "四個月前確診", {"earliest": "2026-07-24", "latest": "2026-07-24"}),
+    ],
+)
+def test_traditional_characters_read_as_simplified(trial, today, question_id, text, expected):
+    assert value(trial, question_id, text, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "medicines"),
+    [
+        ("羥氯喹，潑尼松，硫唑嘌呤", ["hydroxychloroquine", "prednisone", "azathioprine"]),
+        # a pinyin keyboard's slips: one character typed as another of the same sound
+        ("羟绿喹，强的送，他克莫斯", ["hydroxychloroquine", "prednisone", "tacrolimus"]),
+    ],
+)
+def test_drug_names_in_traditional_characters_or_misspelt(trial, today, text, medicines):
+    assert value(trial, "current_medicines", text, today)["medicines"] == medicines
+
+
+def test_a_two_character_name_is_not_matched_by_sound():
+    """纷乐 (fēn lè) also sounds like 分了: short names need every character."""
+    from bot.lexicon import load_lexicon
+
+    assert load_lexicon().find_medicines("钱分了两次给") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "mg_per_day"),
+    [
+        ("强的松一天一片半，一片是5毫克的", 7.5),  # 一片半: one and a half tablets
+        ("泼尼松5mg的，每天一片半", 7.5),
+        ("美卓乐4毫克的，一天7片", 28.0),  # 的 with nothing after it
+        ("40mg，每天早上8片", 40.0),  # 40 mg in eight tablets, not 320 mg
+    ],
+)
+def test_tablet_counts_and_strengths(trial, today, text, mg_per_day):
+    assert value(trial, "steroid_dose", text, today)["mg_per_day"] == mg_per_day
+
+
+def test_a_result_after_a_list_is_said_of_every_item(trial, today):
+    text = "都没有。去年住院查过乙肝两对半、丙肝、HIV、梅毒，全部negative"
+    found = value(trial, "viral_infections", text, today)
+    assert found["none"] is True
+    assert not found["hiv"] and not found["syphilis"]
+
+
+@pytest.mark.parametrize(
+    ("text", "virus", "status"),
+    [
+        ("得过丙肝，吃药治好了，cured了，现在HCV RNA查不到", "hepatitis_c", "unclear"),
+        ("hep c years ago, cured, viral load undetectable now", "hepatitis_c", "past"),
+        ("乙肝，在吃恩替卡韦，现在病毒查不到", "hepatitis_b", "active"),  # still treated
+    ],
+)
+def test_an_undetectable_virus_is_not_active_unless_still_treated(
+    trial, today, text, virus, status
+):
+    assert value(trial, "viral_infections", text, today)[virus] == status
+
+
+def test_an_unnamed_further_medicine_makes_the_list_incomplete(trial, today):
+    found = value(trial, "immunosuppressant_history", "纷乐，还吃过一种别的，名字记不住了", today)
+    assert found["medicines"] == ["hydroxychloroquine"]
+    assert found.get("incomplete") is True
+
+
+def test_a_treated_rhythm_problem_is_a_heart_event(trial, today):
+    assert value(trial, "cardiac_events", "上个月查出房颤，心内科开了药在吃", today) == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "product"),
+    [
+        ("10天前打了甲肝疫苗，是减毒活疫苗", "hepatitis_a_live"),
+        ("上礼拜单位组织打了乙脑疫苗，减毒活的", "japanese_encephalitis_live"),
+        ("流感疫苗，灭活的", "flu_injected"),
+        ("甲肝疫苗", "hepatitis_a_unspecified"),  # not said: the coordinator checks
+    ],
+)
+def test_live_or_inactivated_said_with_the_vaccine(trial, today, text, product):
+    assert value(trial, "live_vaccine", text, today)["products"] == [product]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("控制得挺好的，两三年都没犯过了", "no"),
+        ("控制的很好", "no"),  # 的 for 得
+        ("控制得不太好", "yes"),
+        ("还在犯", "yes"),
+    ],
+)
+def test_how_well_the_lupus_is_controlled(trial, today, text, expected):
+    assert value(trial, "disease_active", text, today) == expected
