@@ -124,6 +124,23 @@ def too_long_message(language: str = ENGLISH) -> str:
     return _("That's a long message! Please answer this question in a few words.")
 
 
+def something_went_wrong_message(language: str = ENGLISH) -> str:
+    """Said by the input channel when a turn failed (the action server or a database away)."""
+    _ = gettext_for(language)
+    return _(
+        "Sorry, something went wrong on our side. Your answers are kept. Please send your last "
+        "answer again in a minute."
+    )
+
+
+def slow_down_message(language: str = ENGLISH) -> str:
+    """Said by the input channel instead of handling a message sent too fast."""
+    _ = gettext_for(language)
+    return _(
+        "You are sending messages very fast. Please wait a moment, then send your answer again."
+    )
+
+
 def recorded_as_unsure_message(language: str = ENGLISH) -> str:
     _ = gettext_for(language)
     return _('No problem. I\'ll note that as "not sure" and the study team can check it.')

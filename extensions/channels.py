@@ -1,0 +1,378 @@
+"""Rasa's REST and socket.io input channels, guarded: bounded input, rate limits, never silence.
+
+Named in credentials.yml in place of `rest:` and `socketio:`; the URL paths stay Rasa's own
+(`/webhooks/rest/webhook`, `/socket.io`). Before a patient's message reaches Rasa (and its NLU):
+
+- a message longer than `max_message_chars` (or with oversized metadata) gets a kind "that's a
+  long message" reply and never reaches Rasa, so nothing already answered changes;
+- more than `per_conversation` messages in a conversation, or `per_address` from one address,
+  within their time windows get a kind "please slow down" reply (token buckets in this process;
+  addresses in `unlimited_addresses`, the machine's own scripts by default, are not limited; behind
+  a proxy in `trusted_proxies` the address is the one it adds to `X-Forwarded-For`).
+
+During the turn the output channel counts what Rasa sends. When the turn raised, an action failed
+(Rasa logs it and goes on, its events lost) or nothing at all was sent, the patient gets
+"Sorry, something went wrong on our side ... send your last answer again", in their language.
+Rasa has already stored the message in the tracker, so earlier answers are kept and the answer
+sent again continues the screening at the same question.
+
+No patient text reaches the error log: a failed turn is logged by its exception's type and stack
+only, and the error records of Rasa's processor and actions lose their exception's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import ipaddress
+import json
+import logging
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint
+from sanic.request import Request
+
+from bot import messages
+from bot.conversation import requested_language
+from bot.i18n import ENGLISH, detect, named_language
+
+logger = logging.getLogger(__name__)
+
+# Rasa's loggers whose error records mark a turn as failed and may carry patient text.
+RASA_ERROR_LOGGERS = ("rasa.core.processor", "rasa.core.actions.action", "rasa.core.agent")
+TOO_LONG = "too_long"
+SLOW_DOWN = "slow_down"
+ACCEPT = "accept"
+MAX_TRACKED_KEYS = 100_000
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `messages` in any `seconds` (a token bucket: `messages` at once, then steadily)."""
+
+    messages: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, given: object, default: Limit) -> Limit:
+        if not given:
+            return default
+        if not isinstance(given, Mapping):
+            raise ValueError(f"a rate limit is {{messages: N, seconds: S}}, not {given!r}")
+        limit = cls(
+            int(given.get("messages", default.messages)),
+            float(given.get("seconds", default.seconds)),
+        )
+        if limit.messages < 1 or limit.seconds <= 0:
+            raise ValueError(f"a rate limit needs messages >= 1 and seconds > 0, not {given!r}")
+        return limit
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """The guard's settings, read from the channel's section of credentials.yml."""
+
+    max_message_chars: int = 2000
+    max_metadata_chars: int = 2000
+    per_conversation: Limit = Limit(20, 60.0)
+    per_address: Limit = Limit(300, 60.0)
+    trusted_proxies: tuple[str, ...] = ()
+    unlimited_addresses: tuple[str, ...] = ()
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> GuardSettings:
+        given = credentials or {}
+        default = cls()
+        return cls(
+            max_message_chars=int(given.get("max_message_chars", default.max_message_chars)),
+            max_metadata_chars=int(given.get("max_metadata_chars", default.max_metadata_chars)),
+            per_conversation=Limit.parse(given.get("per_conversation"), default.per_conversation),
+            per_address=Limit.parse(given.get("per_address"), default.per_address),
+            trusted_proxies=tuple(str(a) for a in given.get("trusted_proxies") or ()),
+            unlimited_addresses=tuple(str(a) for a in given.get("unlimited_addresses") or ()),
+        )
+
+
+GUARD_KEYS = {field_name for field_name in GuardSettings.__dataclass_fields__}
+
+
+class RateLimiter:
+    """Token buckets by key (a conversation or an address), the least recently used forgotten
+    beyond `max_keys` so memory stays bounded."""
+
+    def __init__(self, limit: Limit, max_keys: int = MAX_TRACKED_KEYS) -> None:
+        self.limit = limit
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, key: str, now: float) -> bool:
+        """Take a token for `key` if one is left."""
+        capacity = float(self.limit.messages)
+        tokens, last = self._buckets.pop(key, (capacity, now))
+        tokens = min(capacity, tokens + (now - last) * capacity / self.limit.seconds)
+        allowed = tokens >= 1.0
+        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return allowed
+
+
+def _networks(addresses: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(address, strict=False) for address in addresses]
+
+
+def _in(address: str, networks: list) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(parsed.version == network.version and parsed in network for network in networks)
+
+
+class InputGuard:
+    """Decides, before Rasa, whether a message is handled; remembers each conversation's
+    language so a kind reply is in it."""
+
+    def __init__(self, settings: GuardSettings, clock: Callable[[], float] = time.monotonic):
+        self.settings = settings
+        self.clock = clock
+        self.conversations = RateLimiter(settings.per_conversation)
+        self.addresses = RateLimiter(settings.per_address)
+        self._trusted = _networks(settings.trusted_proxies)
+        self._unlimited = _networks(settings.unlimited_addresses)
+        self._languages: OrderedDict[str, str] = OrderedDict()
+
+    def client_address(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The patient's address: the peer's, or behind trusted proxies the last address in
+        `X-Forwarded-For` that is not one of them."""
+        address = (peer or "").strip()
+        if forwarded_for and _in(address, self._trusted):
+            for hop in reversed([hop.strip() for hop in forwarded_for.split(",") if hop.strip()]):
+                address = hop
+                if not _in(hop, self._trusted):
+                    break
+        return address
+
+    def check(self, sender: str, address: str, text: str, metadata: object) -> str:
+        """ACCEPT, TOO_LONG or SLOW_DOWN. Every message counts towards the limits."""
+        if not _in(address, self._unlimited):
+            now = self.clock()
+            conversation_ok = self.conversations.allow(f"c:{sender}", now)
+            address_ok = self.addresses.allow(f"a:{address}", now)
+            if not (conversation_ok and address_ok):
+                return SLOW_DOWN
+        if len(text) > self.settings.max_message_chars:
+            return TOO_LONG
+        if metadata and len(json.dumps(metadata, default=str)) > self.settings.max_metadata_chars:
+            return TOO_LONG
+        return ACCEPT
+
+    def language(self, sender: str, text: str, metadata: object) -> str:
+        """The language to answer in: the one the message names (metadata `language`, "in
+        English please"), else the one this conversation was in, else the message's own."""
+        given = metadata.get("language") if isinstance(metadata, Mapping) else None
+        named = named_language(given) if isinstance(given, str) else None
+        named = named or requested_language(text[: self.settings.max_message_chars])
+        if named:
+            self.remember(sender, named)
+            return named
+        if sender in self._languages:
+            return self._languages[sender]
+        return detect(text[: self.settings.max_message_chars]) or ENGLISH
+
+    def remember(self, sender: str, language: str | None) -> None:
+        if not language:
+            return
+        self._languages.pop(sender, None)
+        self._languages[sender] = language
+        while len(self._languages) > MAX_TRACKED_KEYS:
+            self._languages.popitem(last=False)
+
+
+@dataclass
+class Turn:
+    """What happened while Rasa handled one message."""
+
+    failed: bool = False
+    sent_texts: list[str] = field(default_factory=list)
+
+
+_TURN: contextvars.ContextVar[Turn | None] = contextvars.ContextVar("hn2301_turn", default=None)
+_PEER: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar(
+    "hn2301_peer", default=(None, None)
+)
+
+
+class FailedTurnFilter(logging.Filter):
+    """On Rasa's loggers: an error record marks the current turn as failed, and loses its
+    exception's message (which may quote the tracker) but keeps the exception's type and stack."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            return True
+        turn = _TURN.get()
+        if turn is not None:
+            turn.failed = True
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} [{_describe(error)}]"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _describe(error: BaseException) -> str:
+    """An exception's type chain and where it was raised, without its message."""
+    chain = []
+    current: BaseException | None = error
+    while current is not None and len(chain) < 5:
+        frames = traceback.extract_tb(current.__traceback__)[-2:]
+        where = ", ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} in {f.name}" for f in frames)
+        chain.append(f"{type(current).__module__}.{type(current).__qualname__} at {where}")
+        current = current.__cause__ or current.__context__
+    return " <- ".join(chain)
+
+
+_FILTER = FailedTurnFilter()
+
+
+def _install_log_filter() -> None:
+    for name in RASA_ERROR_LOGGERS:
+        target = logging.getLogger(name)
+        if _FILTER not in target.filters:
+            target.addFilter(_FILTER)
+
+
+class CountingOutputChannel(OutputChannel):
+    """Passes everything on to Rasa's output channel and notes each text it sent."""
+
+    def __init__(self, inner: OutputChannel, turn: Turn) -> None:
+        self.inner = inner
+        self.turn = turn
+
+    def name(self) -> str:  # type: ignore[override]  (the inner channel's, for NLG variants)
+        return self.inner.name()
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.inner, attribute)
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.turn.sent_texts.append(str(message.get("text") or ""))
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self.turn.sent_texts.append(text)
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict, **kwargs: Any) -> None:
+        self.turn.sent_texts.append("")
+        await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
+
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
+    """Rasa's message handler behind the guard, never leaving the patient without a reply."""
+
+    async def handle(message: UserMessage) -> None:
+        text = message.text if isinstance(message.text, str) else ""
+        sender = str(message.sender_id)
+        peer, forwarded_for = _PEER.get()
+        address = guard.client_address(peer, forwarded_for)
+        verdict = guard.check(sender, address, text, message.metadata)
+        language = guard.language(sender, text, message.metadata)
+        if verdict == SLOW_DOWN:
+            logger.warning("Message not handled: too many messages (conversation or address)")
+            await message.output_channel.send_text_message(
+                message.sender_id, messages.slow_down_message(language=language)
+            )
+            return
+        if verdict == TOO_LONG:
+            logger.warning("Message not handled: %d characters is too long", len(text))
+            await message.output_channel.send_text_message(
+                message.sender_id, messages.too_long_message(language=language)
+            )
+            return
+        turn = Turn()
+        counting = CountingOutputChannel(message.output_channel, turn)
+        message.output_channel = counting
+        token = _TURN.set(turn)
+        try:
+            await on_new_message(message)
+        except (Exception, asyncio.CancelledError) as error:
+            turn.failed = True
+            logger.error("A turn failed: %s", _describe(error))
+        finally:
+            _TURN.reset(token)
+        replied = [t for t in turn.sent_texts if t]
+        if replied:
+            guard.remember(sender, detect(replied[-1]))
+        if turn.failed or not turn.sent_texts:
+            if not turn.failed:
+                logger.error("A turn sent nothing back; the patient was asked to send it again")
+            await counting.inner.send_text_message(
+                message.sender_id, messages.something_went_wrong_message(language=language)
+            )
+
+    return handle
+
+
+class GuardedRestInput(RestInput):
+    """Rasa's REST channel (`POST /webhooks/rest/webhook`) behind the input guard."""
+
+    def __init__(self, settings: GuardSettings | None = None) -> None:
+        self.guard = InputGuard(settings or GuardSettings())
+        _install_log_filter()
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> GuardedRestInput:
+        return cls(GuardSettings.from_credentials(credentials))
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        # Called by Rasa's handler just before the message is handled, in the same task.
+        _PEER.set((request.ip, request.headers.get("x-forwarded-for")))
+        return super().get_metadata(request)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        return super().blueprint(guarded(self.guard, on_new_message))
+
+
+class GuardedSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel (`/socket.io`, the page's chat) behind the input guard."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> GuardedSocketIOInput:
+        given = dict(credentials or {})
+        channel = super().from_credentials({k: v for k, v in given.items() if k not in GUARD_KEYS})
+        channel.guard = InputGuard(GuardSettings.from_credentials(given))
+        _install_log_filter()
+        return channel  # type: ignore[return-value]
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        if not hasattr(self, "guard"):
+            self.guard = InputGuard(GuardSettings())
+            _install_log_filter()
+        blueprint = super().blueprint(guarded(self.guard, on_new_message))
+        sio = self.sio
+        namespace = self.namespace or "/"
+        rasa_handler = sio.handlers[namespace][self.user_message_evt]
+
+        async def handle_message(sid: str, data: Any) -> None:
+            environ = sio.get_environ(sid, namespace=namespace) or {}
+            request = environ.get("sanic.request")
+            peer = getattr(request, "ip", None) if request is not None else None
+            _PEER.set((peer, environ.get("HTTP_X_FORWARDED_FOR")))
+            await rasa_handler(sid, data if isinstance(data, dict) else {})
+
+        sio.handlers[namespace][self.user_message_evt] = handle_message
+        return blueprint

@@ -1,0 +1,205 @@
+"""The input guard of extensions/channels.py with Rasa's real output channel and messages.
+
+The handler standing in for Rasa's agent is a plain coroutine: what it sends, raises or logs is
+what Rasa's does in the cases named (a normal turn, a failed action, an exception, silence).
+"""
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot import messages
+from bot.i18n import CHINESE, ENGLISH
+from extensions.channels import (
+    ACCEPT,
+    SLOW_DOWN,
+    TOO_LONG,
+    GuardedRestInput,
+    GuardedSocketIOInput,
+    GuardSettings,
+    InputGuard,
+    Limit,
+    RateLimiter,
+    guarded,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SORRY = messages.something_went_wrong_message(language=ENGLISH)
+SECRET = "my phone is 13800138000 and I have HIV"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_bucket_allows_its_messages_at_once_then_refills_steadily():
+    limiter = RateLimiter(Limit(3, 30.0))
+    assert [limiter.allow("a", 0.0) for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("b", 0.0), "another key has its own bucket"
+    assert not limiter.allow("a", 5.0), "a third of a token after 5 s"
+    assert limiter.allow("a", 10.0), "one token after 10 s (3 per 30 s)"
+
+
+def test_the_buckets_kept_are_bounded():
+    limiter = RateLimiter(Limit(1, 60.0), max_keys=10)
+    for key in range(100):
+        limiter.allow(str(key), 0.0)
+    assert len(limiter._buckets) == 10
+
+
+def test_limits_are_read_from_the_credentials_file():
+    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    for name in (
+        "extensions.channels.GuardedRestInput",
+        "extensions.channels.GuardedSocketIOInput",
+    ):
+        settings = GuardSettings.from_credentials(credentials[name])
+        assert settings.max_message_chars == credentials[name]["max_message_chars"]
+        assert settings.per_conversation == Limit(**credentials[name]["per_conversation"])
+        assert settings.per_address == Limit(**credentials[name]["per_address"])
+    with pytest.raises(ValueError, match="messages >= 1"):
+        GuardSettings.from_credentials({"per_address": {"messages": 0, "seconds": 1}})
+
+
+def test_the_channels_keep_rasas_names_so_the_urls_stay():
+    assert GuardedRestInput.name() == "rest"
+    assert GuardedRestInput().url_prefix() == "rest"
+    channel = GuardedSocketIOInput.from_credentials(
+        {"session_persistence": True, "bot_message_evt": "bot_uttered", "max_message_chars": 9}
+    )
+    assert channel.name() == "socketio" and channel.socketio_path == "/socket.io"
+    assert channel.session_persistence and channel.guard.settings.max_message_chars == 9
+
+
+def test_the_address_is_the_peer_unless_a_trusted_proxy_forwarded_it():
+    guard = InputGuard(GuardSettings(trusted_proxies=("127.0.0.1", "10.0.0.0/8")))
+    assert guard.client_address("203.0.113.9", "198.51.100.1") == "203.0.113.9"
+    assert guard.client_address("127.0.0.1", None) == "127.0.0.1"
+    assert guard.client_address("127.0.0.1", "198.51.100.1") == "198.51.100.1"
+    # a forged first hop is ignored: the last address not a trusted proxy counts
+    assert guard.client_address("127.0.0.1", "1.2.3.4, 198.51.100.1, 10.1.1.1") == "198.51.100.1"
+
+
+def test_a_long_message_and_big_metadata_are_refused_and_short_ones_accepted():
+    guard = InputGuard(GuardSettings(max_message_chars=100, max_metadata_chars=50))
+    assert guard.check("s", "198.51.100.1", "x" * 100, None) == ACCEPT
+    assert guard.check("s", "198.51.100.1", "x" * 101, None) == TOO_LONG
+    assert guard.check("s", "198.51.100.1", "hi", {"language": "zh"}) == ACCEPT
+    assert guard.check("s", "198.51.100.1", "hi", {"junk": "y" * 60}) == TOO_LONG
+
+
+def test_rate_limits_per_conversation_and_per_address():
+    clock = Clock()
+    settings = GuardSettings(
+        per_conversation=Limit(3, 30.0),
+        per_address=Limit(5, 50.0),
+        unlimited_addresses=("127.0.0.1",),
+    )
+    guard = InputGuard(settings, clock=clock)
+    assert [guard.check("a", "198.51.100.1", "hi", None) for _ in range(4)] == [
+        ACCEPT, ACCEPT, ACCEPT, SLOW_DOWN,
+    ]  # fmt: skip
+    assert guard.check("b", "198.51.100.2", "hi", None) == ACCEPT, "others are not held up"
+    # the same address under new conversation ids: limited by address
+    assert [guard.check(f"new{n}", "198.51.100.1", "hi", None) for n in range(2)] == [
+        ACCEPT, SLOW_DOWN,
+    ]  # fmt: skip
+    assert all(guard.check("c", "127.0.0.1", "hi", None) == ACCEPT for _ in range(50))
+    clock.now += 10.0
+    assert guard.check("a", "198.51.100.1", "hi", None) == ACCEPT, "after waiting, go on"
+
+
+def test_the_reply_language_is_the_named_then_the_remembered_then_the_detected():
+    guard = InputGuard(GuardSettings())
+    assert guard.language("a", "38", None) == ENGLISH
+    assert guard.language("a", "你好", None) == CHINESE
+    assert guard.language("b", "38", {"language": "zh"}) == CHINESE
+    assert guard.language("b", "38", None) == CHINESE, "remembered for the conversation"
+    guard.remember("c", CHINESE)
+    assert guard.language("c", "ok", None) == CHINESE
+
+
+def run_turn(guard, handler, text="hi", metadata=None, sender="patient-1"):
+    collector = CollectingOutputChannel()
+    message = UserMessage(text, collector, sender, input_channel="rest", metadata=metadata)
+    calls = []
+
+    async def on_new_message(message):
+        calls.append(message.text)
+        await handler(message)
+
+    asyncio.run(guarded(guard, on_new_message)(message))
+    return [m.get("text") for m in collector.messages], calls
+
+
+async def answers(message):
+    await message.output_channel.send_response(message.sender_id, {"text": "Question 2 of 18"})
+
+
+async def says_nothing(message):
+    return None
+
+
+async def raises(message):
+    raise RuntimeError(SECRET)
+
+
+async def action_fails(message):
+    # what Rasa's processor does when the action server is away: log, lose the events, go on
+    try:
+        raise ConnectionError(SECRET)
+    except ConnectionError:
+        logging.getLogger("rasa.core.processor").exception(
+            "Encountered an exception while running action 'validate_screening_form'."
+        )
+    await message.output_channel.send_response(message.sender_id, {"text": "partial"})
+
+
+def test_a_normal_turn_passes_through_untouched():
+    assert run_turn(InputGuard(GuardSettings()), answers) == (["Question 2 of 18"], ["hi"])
+
+
+def test_a_long_message_never_reaches_rasa_and_gets_a_kind_reply():
+    sent, calls = run_turn(InputGuard(GuardSettings(max_message_chars=10)), answers, "x" * 11)
+    assert sent == [messages.too_long_message(language=ENGLISH)] and calls == []
+    sent, _ = run_turn(InputGuard(GuardSettings(max_message_chars=10)), answers, "很" * 11)
+    assert sent == [messages.too_long_message(language=CHINESE)]
+
+
+def test_a_limited_patient_is_told_to_slow_down_not_ignored():
+    guard = InputGuard(GuardSettings(per_conversation=Limit(1, 60.0)))
+    run_turn(guard, answers)
+    sent, calls = run_turn(guard, answers, metadata={"language": "zh"})
+    assert sent == [messages.slow_down_message(language=CHINESE)] and calls == []
+
+
+@pytest.mark.parametrize("handler", [says_nothing, raises, action_fails])
+def test_a_failed_or_silent_turn_gets_the_kind_message_in_the_patients_language(handler, caplog):
+    guard = InputGuard(GuardSettings())
+    sent, _ = run_turn(guard, handler, "38", metadata={"language": "en"})
+    assert sent[-1] == SORRY
+    guard.remember("patient-1", CHINESE)
+    sent, _ = run_turn(guard, handler, "38")
+    assert sent[-1] == messages.something_went_wrong_message(language=CHINESE)
+
+
+@pytest.mark.parametrize("handler", [raises, action_fails])
+def test_no_patient_text_in_the_error_log(handler, caplog):
+    caplog.set_level(logging.INFO)
+    run_turn(InputGuard(GuardSettings()), handler, SECRET)
+    assert caplog.records, "the failure is logged"
+    for record in caplog.records:
+        assert "13800138000" not in record.getMessage()
+        assert record.exc_info is None or "13800138000" not in str(record.exc_info[1])
+    assert any(
+        "RuntimeError" in r.getMessage() or "ConnectionError" in r.getMessage()
+        for r in caplog.records
+    ), "the exception's type is kept"
