@@ -4,8 +4,10 @@ to the assistant in this terminal.
 Ports come from HN2301_RASA_PORT, HN2301_ACTIONS_PORT, HN2301_DASHBOARD_PORT and HN2301_PAGE_PORT;
 the referral database from HN2301_DATABASE_URL (default: a SQLite file under var/); the model
 from HN2301_MODEL (default: models/hn2301.tar.gz, built by `make model`). Ctrl-C or
-SIGTERM stops everything this started; if any service dies, the rest are stopped and the exit code
-is non-zero.
+SIGTERM stops everything this started. supervisord runs every service: one that dies is
+restarted (with a back-off when it keeps failing right after starting) while the rest keep
+serving; only one that cannot come back (it failed its quick starts in a row) stops the whole
+stack, with a message and a non-zero exit code. Logs: var/run/logs/ (shown here too).
 """
 
 from __future__ import annotations
@@ -59,15 +61,28 @@ def raise_stopped(signum: int, _frame: object) -> None:
     raise Stopped(signal.Signals(signum).name)
 
 
+def watch(stack: Stack) -> str:
+    """Wait while supervisord keeps every service going; say why it could not."""
+    while True:
+        time.sleep(1.0)
+        if stack.supervisor is None or not stack.supervisor.alive():
+            return "supervisord itself exited; stopping everything."
+        if given_up := stack.given_up():
+            names = ", ".join(service.name for service in given_up)
+            lines = "".join(service.tail(15) for service in given_up)
+            return (
+                f"{names} could not be restarted (it failed {given_up[0].startretries + 1} starts"
+                f" in a row); stopping everything.{lines}"
+            )
+
+
 def run_all(config: StackConfig) -> int:
-    """Start everything, then watch: return 0 on Ctrl-C / SIGTERM, 1 when a service dies."""
+    """Start everything, then watch: 0 on Ctrl-C / SIGTERM, 1 when a service cannot come back."""
     stack = Stack(config)
     try:
         stack.start()
         print(where_to_talk(stack), flush=True)
-        while (dead := stack.dead_service()) is None:
-            time.sleep(0.5)
-        print(f"\n{dead.name} exited with code {dead.exit_code()}; stopping the rest.", flush=True)
+        print(f"\n{watch(stack)}", file=sys.stderr, flush=True)
         return 1
     except Stopped as stop:
         print(f"\n{stop}: stopping everything.", flush=True)

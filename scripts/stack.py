@@ -1,13 +1,19 @@
 """Start and stop the whole assistant: migrations, action server, Rasa server, dashboard, page.
 
 `make run` (scripts/run.py) and the tests (tests/support) share this module, so the stack the
-tests talk to is started exactly the way a newcomer starts it. Every service runs in its own
-process group, so stopping it also stops anything it spawned (Sanic workers, Rasa's helpers).
+tests talk to is started exactly the way a newcomer starts it. supervisord (PyPI `supervisor`)
+runs the services: it restarts one that exits (backing off when it fails right after starting)
+while the rest keep serving, and gives up on one that fails `startretries` quick starts in a row
+(state FATAL, which run.py turns into stopping everything). Every service runs in its own process
+group, so stopping it also stops anything it spawned (Sanic workers, Rasa's helpers).
+scripts/cluster.py uses the same pieces for several Rasa and action servers behind HAProxy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -16,6 +22,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import xmlrpc.client
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +37,7 @@ DEFAULT_MODEL = Path(os.environ.get("HN2301_MODEL", ROOT / "models" / "hn2301.ta
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'hn2301.db'}"
 MODEL_LOAD_TIMEOUT_S = 180.0
 SERVICE_TIMEOUT_S = 60.0
+RASA_STARTSECS = 15
 # Settings of a tracker store on a database server, dropped when tests point it at a SQLite file.
 SERVER_DATABASE_KEYS = {"url", "port", "username", "password", "login_db", "query"}
 
@@ -90,75 +98,240 @@ def write_endpoints(source: Path, target: Path, action_url: str, tracker_db: Pat
 
 @dataclass
 class Service:
-    """One long-running process of the stack, its readiness check and where its output goes."""
+    """One long-running program of the stack: how to start it and how to tell it is ready.
+
+    supervisord (class Supervisor) runs it; `startsecs` is how long it must stay up for a start to
+    count, and a program that fails `startretries` starts in a row (backing off 1, 2, 3 s) is
+    given up on (FATAL).
+    """
 
     name: str
     argv: list[str]
     ready: Callable[[], bool]
     timeout_s: float = SERVICE_TIMEOUT_S
     env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
+    startsecs: int = 5
+    startretries: int = 3
     log_path: Path | None = None
 
-    def start(self, base_env: dict[str, str], log_dir: Path | None, echo: IO[str] | None) -> None:
-        """Spawn in a new process group; output to a log file (tests) or prefixed to `echo`."""
-        env = {**base_env, **self.env}
-        if log_dir is not None:
-            self.log_path = log_dir / f"{self.name}.log"
-            with self.log_path.open("ab") as log:
-                self.process = subprocess.Popen(
-                    self.argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, start_new_session=True,
-                )  # fmt: skip
-            return
-        self.process = subprocess.Popen(
-            self.argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        threading.Thread(target=self._relay, args=(echo or sys.stdout,), daemon=True).start()
-
-    def _relay(self, echo: IO[str]) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for raw in self.process.stdout:
-            echo.write(f"{self.name:>9} | {raw.decode('utf-8', 'replace').rstrip()}\n")
-            echo.flush()
-
-    def exit_code(self) -> int | None:
-        """None while running, else the exit code."""
-        return None if self.process is None else self.process.poll()
-
-    def wait_ready(self) -> None:
-        """Block until the readiness check passes; fail early if the process dies."""
-        deadline = time.monotonic() + self.timeout_s
-        while time.monotonic() < deadline:
-            if self.exit_code() is not None:
-                raise StackError(f"{self.name} exited with code {self.exit_code()}{self.tail()}")
-            if self.ready():
-                return
-            time.sleep(0.5)
-        raise StackError(f"{self.name} was not ready after {self.timeout_s:.0f} s{self.tail()}")
+    def program_section(self, log_dir: Path) -> str:
+        """The `[program:...]` section of supervisord.conf for this service."""
+        self.log_path = log_dir / f"{self.name}.log"
+        if any("\n" in arg for arg in self.argv):
+            raise StackError(f"{self.name}: a supervisord command is one line")
+        lines = [
+            f"[program:{self.name}]",
+            f"command={_conf(shlex.join(self.argv))}",
+            f"directory={_conf(str(ROOT))}",
+            "autostart=true",
+            # Restarted whenever it ends, however it ends (a crash, kill -9, a clean exit).
+            "autorestart=true",
+            f"startsecs={self.startsecs}",
+            f"startretries={self.startretries}",
+            # Each program is its own process group: stopping it also stops what it spawned.
+            "stopasgroup=true",
+            "killasgroup=true",
+            "stopsignal=TERM",
+            "stopwaitsecs=10",
+            "redirect_stderr=true",
+            f"stdout_logfile={_conf(str(self.log_path))}",
+            "stdout_logfile_maxbytes=20MB",
+            "stdout_logfile_backups=2",
+        ]
+        if self.env:
+            pairs = ",".join(f'{key}="{_conf(value)}"' for key, value in self.env.items())
+            lines.append(f"environment={pairs}")
+        return "\n".join(lines) + "\n"
 
     def tail(self, lines: int = 30) -> str:
-        """The end of the log file, to explain a failure (empty when output was relayed)."""
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        text = self.log_path.read_text(errors="replace").splitlines()[-lines:]
-        return "\n--- last lines of " + str(self.log_path) + " ---\n" + "\n".join(text)
+        """The end of the log file, to explain a failure."""
+        return tail(self.log_path, lines)
 
-    def stop(self, grace_s: float = 10.0) -> None:
-        """SIGTERM the process group, SIGKILL it if it has not ended after `grace_s`."""
+
+def _conf(value: str) -> str:
+    """A value for supervisord.conf (ConfigParser interpolates %)."""
+    return value.replace("%", "%%")
+
+
+def tail(path: Path | None, lines: int = 30) -> str:
+    """The last lines of a log file, headed by its path (empty when there is none)."""
+    if path is None or not path.exists():
+        return ""
+    text = path.read_text(errors="replace").splitlines()[-lines:]
+    return "\n--- last lines of " + str(path) + " ---\n" + "\n".join(text)
+
+
+class Supervisor:
+    """supervisord from PyPI running the services, and its XML-RPC API on a Unix socket.
+
+    Every service is started at once (they do not need each other to start) and restarted by
+    supervisord whenever it exits; `start()` returns when each answers its readiness check.
+    """
+
+    def __init__(self, services: list[Service], work_dir: Path, log_dir: Path, env: dict[str, str]):
+        self.services = services
+        self.work_dir = work_dir
+        self.log_dir = log_dir
+        self.env = env
+        self.socket_path = work_dir / "supervisor.sock"
+        self.config_path = work_dir / "supervisord.conf"
+        self.log_path = log_dir / "supervisord.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self._pids: dict[str, int] = {}
+
+    def config_text(self) -> str:
+        sock = _conf(str(self.socket_path))
+        head = f"""; Generated by scripts/stack.py; supervisord runs every part of the stack.
+[unix_http_server]
+file={sock}
+chmod=0700
+
+[supervisord]
+nodaemon=true
+silent=true
+logfile={_conf(str(self.log_path))}
+logfile_maxbytes=20MB
+logfile_backups=2
+loglevel=info
+pidfile={_conf(str(self.work_dir / "supervisord.pid"))}
+childlogdir={_conf(str(self.log_dir))}
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://{sock}
+"""
+        return head + "".join("\n" + s.program_section(self.log_dir) for s in self.services)
+
+    def rpc(self) -> xmlrpc.client.ServerProxy:
+        from supervisor.xmlrpc import SupervisorTransport
+
+        transport = SupervisorTransport(None, None, f"unix://{self.socket_path}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    def start(self) -> None:
+        """Write supervisord.conf and start supervisord in its own session."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(self.config_text())
+        self.socket_path.unlink(missing_ok=True)
+        with (self.log_dir / "supervisord.out").open("ab") as out:
+            self.process = subprocess.Popen(
+                [str(BIN / "supervisord"), "-c", str(self.config_path)],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise StackError(
+                    f"supervisord exited with code {self.process.returncode}"
+                    + tail(self.log_dir / "supervisord.out")
+                    + tail(self.log_path)
+                )
+            try:
+                self.rpc().supervisor.getState()
+                return
+            except (OSError, xmlrpc.client.Fault):
+                time.sleep(0.1)
+        raise StackError("supervisord did not answer on its socket in 20 s" + tail(self.log_path))
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def states(self) -> dict[str, dict]:
+        """supervisord's view of every program: statename, pid, spawnerr, exitstatus..."""
+        infos = self.rpc().supervisor.getAllProcessInfo()
+        for info in infos:
+            if info["pid"]:
+                self._pids[info["name"]] = info["pid"]
+        return {info["name"]: info for info in infos}
+
+    def state(self, name: str) -> dict:
+        return self.rpc().supervisor.getProcessInfo(name)
+
+    def pid(self, name: str) -> int:
+        """The running process id of a program (0 when it is not running)."""
+        return self.state(name)["pid"]
+
+    def given_up(self) -> list[str]:
+        """Programs supervisord stopped restarting (FATAL: failed too many starts in a row)."""
+        if not self.alive():
+            return []
+        return [name for name, info in self.states().items() if info["statename"] == "FATAL"]
+
+    def wait_ready(self, service: Service) -> None:
+        """Block until the service answers; fail early when supervisord gave up on it."""
+        deadline = time.monotonic() + service.timeout_s
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise StackError("supervisord exited" + tail(self.log_path))
+            if self.state(service.name)["statename"] == "FATAL":
+                raise StackError(
+                    f"{service.name} failed {service.startretries + 1} starts in a row"
+                    + service.tail()
+                )
+            if service.ready():
+                return
+            time.sleep(0.5)
+        raise StackError(
+            f"{service.name} was not ready after {service.timeout_s:.0f} s{service.tail()}"
+        )
+
+    def stop(self) -> None:
+        """SIGTERM supervisord (it stops every program, whole groups); SIGKILL what is left."""
         if self.process is None or self.process.poll() is not None:
             return
-        for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(timeout=wait_s)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        with contextlib.suppress(OSError, xmlrpc.client.Fault):
+            self.states()  # the programs' pids, in case supervisord cannot stop them
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            for pid in self._pids.values():  # their process groups, orphaned
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+        self.socket_path.unlink(missing_ok=True)
+
+
+class LogRelay:
+    """Follows log files and writes their new lines, prefixed with the file's name, to `echo`."""
+
+    def __init__(self, paths: list[Path], echo: IO[str]) -> None:
+        self.paths = paths
+        self.echo = echo
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._follow, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _follow(self) -> None:
+        offsets = {path: path.stat().st_size if path.exists() else 0 for path in self.paths}
+        while not self.stopped.wait(0.3):
+            for path in self.paths:
+                if not path.exists():
+                    continue
+                size = path.stat().st_size
+                if size < offsets[path]:
+                    offsets[path] = 0  # rotated
+                if size == offsets[path]:
+                    continue
+                with path.open("rb") as log:
+                    log.seek(offsets[path])
+                    chunk = log.read()
+                # Only whole lines; the rest waits for its end.
+                cut = chunk.rfind(b"\n") + 1
+                offsets[path] += cut
+                name = path.stem.replace("supervisord", "supervise")
+                for raw in chunk[:cut].splitlines():
+                    self.echo.write(f"{name:>9} | {raw.decode('utf-8', 'replace').rstrip()}\n")
+                self.echo.flush()
+
+    def stop(self) -> None:
+        self.stopped.set()
 
 
 @dataclass
@@ -173,7 +346,8 @@ class StackConfig:
     model: Path = DEFAULT_MODEL
     endpoints_source: Path = ROOT / "endpoints.yml"
     credentials: Path = ROOT / "credentials.yml"
-    # Generated files (endpoints) go here; for tests also the logs and the tracker store.
+    # Generated files (endpoints, supervisord.conf) and logs (logs/) go here; for tests also the
+    # tracker store. With log_dir the logs go there and are not shown in the terminal.
     work_dir: Path = ROOT / "var" / "run"
     tracker_db: Path | None = None
     log_dir: Path | None = None
@@ -226,6 +400,8 @@ class Stack:
         self.config = config
         self.echo = echo or sys.stdout
         self.services: list[Service] = []
+        self.supervisor: Supervisor | None = None
+        self.relay: LogRelay | None = None
         self.endpoints_path = config.work_dir / "endpoints.yml"
 
     @property
@@ -280,31 +456,42 @@ class Stack:
         if result.returncode != 0:
             raise StackError("the patient page's npm packages could not be installed")
 
-    def action_server(self) -> Service:
-        port = self.config.actions_port
+    def action_server(
+        self, name: str = "actions", port: int | None = None, host: str = "127.0.0.1"
+    ) -> Service:
+        port = port or self.config.actions_port
         return Service(
-            name="actions",
+            name=name,
             argv=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
-            env={"SANIC_HOST": "127.0.0.1"},
+            env={"SANIC_HOST": host},
             ready=answers(f"http://127.0.0.1:{port}/health", '"ok"'),
         )
 
-    def rasa_server(self) -> Service:
+    def rasa_server(
+        self,
+        name: str = "rasa",
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        endpoints: Path | None = None,
+    ) -> Service:
         if not self.config.model.exists():
             raise StackError(f"no trained model at {self.config.model}; run `make model` first")
+        port = port or self.config.rasa_port
         argv = [
             str(BIN / "rasa"), "run",
             "--model", str(self.config.model),
-            "-i", "127.0.0.1", "-p", str(self.config.rasa_port),
+            "-i", host, "-p", str(port),
             "--cors", *self.config.page_origins,
-            "--endpoints", str(self.endpoints_path),
+            "--endpoints", str(endpoints or self.endpoints_path),
             "--credentials", str(self.config.credentials),
         ]  # fmt: skip
         return Service(
-            name="rasa",
+            name=name,
             argv=argv,
-            ready=answers(f"{self.config.rasa_url}/", "Hello from Rasa"),
+            ready=answers(f"http://127.0.0.1:{port}/", "Hello from Rasa"),
             timeout_s=MODEL_LOAD_TIMEOUT_S,
+            # A broken model or a taken port ends Rasa within seconds of starting.
+            startsecs=RASA_STARTSECS,
         )
 
     def dashboard(self) -> Service:
@@ -331,13 +518,11 @@ class Stack:
         )  # fmt: skip
 
     def start(self, *, actions_only: bool = False) -> Stack:
-        """Migrate, then start and await each service in order. Stops all on any failure.
+        """Migrate, then start every service under supervisord and await each. Stops all on failure.
 
         `actions_only` starts just the action server (for `rasa shell` in the foreground).
         """
         self.config.work_dir.mkdir(parents=True, exist_ok=True)
-        if self.config.log_dir is not None:
-            self.config.log_dir.mkdir(parents=True, exist_ok=True)
         planned: list[Callable[[], Service]] = [self.action_server]
         if self.config.with_rasa and not actions_only:
             planned.append(self.rasa_server)
@@ -355,28 +540,44 @@ class Stack:
             if self.config.with_page and not actions_only:
                 self.build_page()
             self.migrate()
-            for make_service in planned:
-                service = make_service()
-                self.services.append(service)
-                service.start(self.env(), self.config.log_dir, self.echo)
-                service.wait_ready()
+            self.services = [make_service() for make_service in planned]
+            self.run_services()
         except BaseException:
             self.stop()
             raise
         return self
 
-    def dead_service(self) -> Service | None:
-        """The first service that has exited, if any."""
-        return next((s for s in self.services if s.exit_code() is not None), None)
+    def run_services(self) -> None:
+        """Start supervisord with `self.services` and wait until each answers."""
+        log_dir = self.config.log_dir or self.config.work_dir / "logs"
+        self.supervisor = Supervisor(self.services, self.config.work_dir, log_dir, self.env())
+        if self.config.log_dir is None:  # `make run`: show every log in the terminal
+            paths = [self.supervisor.log_path] + [log_dir / f"{s.name}.log" for s in self.services]
+            self.relay = LogRelay(paths, self.echo)
+            self.relay.start()
+        self.supervisor.start()
+        for service in self.services:
+            self.supervisor.wait_ready(service)
+
+    def given_up(self) -> list[Service]:
+        """The services supervisord could not bring back (an empty list while all is well)."""
+        if self.supervisor is None:
+            return []
+        names = self.supervisor.given_up()
+        return [service for service in self.services if service.name in names]
 
     def stop(self) -> None:
-        """Stop every service, last started first."""
-        for service in reversed(self.services):
-            service.stop()
+        """Stop supervisord and with it every service."""
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        if self.relay is not None:
+            time.sleep(0.4)  # the last lines
+            self.relay.stop()
 
     def logs(self) -> str:
         """The last lines of every service's log (tests print them when something fails)."""
-        return "".join(service.tail() for service in self.services)
+        supervisor_log = tail(self.supervisor.log_path) if self.supervisor else ""
+        return supervisor_log + "".join(service.tail() for service in self.services)
 
     def __enter__(self) -> Stack:
         return self.start()

@@ -1,6 +1,7 @@
-"""The stack's building blocks: generated endpoints, readiness, and stopping whole groups."""
+"""The stack's building blocks: generated endpoints, readiness, supervision, stopping groups."""
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -8,7 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.stack import Service, StackError, answers, free_port, write_endpoints
+from scripts.stack import (
+    Service,
+    StackError,
+    Supervisor,
+    answers,
+    free_port,
+    write_endpoints,
+)
 
 
 def test_generated_endpoints_keep_the_tracker_store_class_and_move_its_database(tmp_path):
@@ -60,46 +68,73 @@ def process_exists(pid: int) -> bool:
     return True
 
 
-def test_a_service_is_ready_when_it_answers_and_stopping_ends_its_whole_group(tmp_path):
-    port = free_port()
-    grandchild_pid_file = tmp_path / "grandchild.pid"
-    script = (
+def http_server(port: int, grandchild_pid_file: Path) -> list[str]:
+    """An HTTP server that starts a grandchild (a command in supervisord.conf is one line)."""
+    script = grandchild_pid_file.parent / "server.py"
+    script.write_text(
         "import http.server, subprocess, sys\n"
         "child = subprocess.Popen(['sleep', '300'])\n"
         f"open({str(grandchild_pid_file)!r}, 'w').write(str(child.pid))\n"
         f"http.server.test(HandlerClass=http.server.SimpleHTTPRequestHandler, port={port},"
         " bind='127.0.0.1')\n"
     )
+    return [sys.executable, str(script)]
+
+
+def wait_for(condition, timeout_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_killed_service_is_restarted_and_stopping_ends_its_whole_group(tmp_path):
+    port = free_port()
+    grandchild_pid_file = tmp_path / "grandchild.pid"
     service = Service(
         name="probe",
-        argv=[sys.executable, "-c", script],
+        argv=http_server(port, grandchild_pid_file),
         ready=answers(f"http://127.0.0.1:{port}/"),
         timeout_s=20,
+        startsecs=1,
     )
-    service.start(dict(os.environ), tmp_path, echo=None)
-    service.wait_ready()
-    grandchild = int(grandchild_pid_file.read_text())
-    assert process_exists(grandchild)
+    supervisor = Supervisor([service], tmp_path, tmp_path / "logs", dict(os.environ))
+    supervisor.start()
+    try:
+        supervisor.wait_ready(service)
+        first = supervisor.pid("probe")
+        os.kill(first, signal.SIGKILL)
 
-    service.stop(grace_s=5)
+        assert wait_for(lambda: supervisor.pid("probe") not in (0, first))
+        supervisor.wait_ready(service)
+        assert "exited: probe (terminated by SIGKILL" in supervisor.log_path.read_text()
+        assert supervisor.given_up() == []
+        grandchild = int(grandchild_pid_file.read_text())
+        assert process_exists(grandchild)
+    finally:
+        supervisor.stop()
 
-    assert service.exit_code() is not None
-    deadline = time.monotonic() + 5
-    while process_exists(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not process_exists(grandchild)
+    assert not supervisor.alive()
+    assert wait_for(lambda: not process_exists(grandchild), 5)
 
 
-def test_a_service_that_dies_while_starting_is_reported_with_its_last_lines(tmp_path):
+def test_a_service_that_keeps_failing_at_start_is_given_up_with_its_last_lines(tmp_path):
     service = Service(
         name="broken",
         argv=[sys.executable, "-c", "print('cannot load the model'); raise SystemExit(3)"],
         ready=lambda: False,
-        timeout_s=20,
+        timeout_s=30,
+        startsecs=1,
+        startretries=1,
     )
-    service.start(dict(os.environ), tmp_path, echo=None)
-
-    with pytest.raises(StackError, match="broken exited with code 3") as failure:
-        service.wait_ready()
-    assert "cannot load the model" in str(failure.value)
-    assert Path(service.log_path).exists()
+    supervisor = Supervisor([service], tmp_path, tmp_path / "logs", dict(os.environ))
+    supervisor.start()
+    try:
+        with pytest.raises(StackError, match="broken failed 2 starts in a row") as failure:
+            supervisor.wait_ready(service)
+        assert "cannot load the model" in str(failure.value)
+        assert supervisor.given_up() == ["broken"]
+    finally:
+        supervisor.stop()
