@@ -15,6 +15,9 @@ import opencc
 from pypinyin import Style, pinyin
 
 _TO_SIMPLIFIED = opencc.OpenCC("t2s")
+# Characters many people read wrongly, and so type by the wrong sound: 羟 (qiǎng, "hydroxy") is
+# widely read qīng, after 氢 (hydrogen), so 羟氯喹 comes as 轻氯喹 or 青氯喹.
+_MISREAD_AS = {"羟": frozenset({"qing"})}
 
 
 def to_simplified(text: str) -> str:
@@ -34,9 +37,11 @@ def _simplified_character(character: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def readings(character: str) -> frozenset[str]:
-    """Every toneless pinyin reading of one Chinese character (empty for anything else)."""
+    """Every toneless pinyin reading of one Chinese character, and a common misreading (empty
+    for anything else)."""
     found = pinyin(character, style=Style.NORMAL, heteronym=True, errors=lambda _: [[]])
-    return frozenset(reading for group in found for reading in group if reading)
+    said = frozenset(reading for group in found for reading in group if reading)
+    return said | _MISREAD_AS.get(character, frozenset())
 
 
 def homophones(first: str, second: str) -> bool:

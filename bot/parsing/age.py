@@ -99,6 +99,11 @@ def _with_full_birth_years(prepared: str, today: datetime.date) -> str:
     return _TWO_DIGIT_BIRTH_YEAR.sub(full, prepared)
 
 
+# A school year is no age: "上高一", "读初三", "大二", "in grade 10", "year 11", "10th grade".
+_SCHOOL_YEAR = re.compile(
+    r"(?:[小初高大研][一二三四五六1-6])(?![\d岁])|[一二三四五六七八九1-9]年级"
+    r"|\b(?:grade|year|form|yr)\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\s+grade\b"
+)
 _BORN = re.compile(r"\b(?:born|birth|dob|b\.)|出生|生日|生于")
 _CLAUSE = re.compile(r",(?!\s*\d{4}\b)|[;!?，。；！？]|\.(?!\d)|\b(?:and|but)\b|但是|但|而且")
 
@@ -149,7 +154,7 @@ def parse_age(text: str, today: datetime.date) -> int | dict[str, int] | str | N
     prepared = prepare(text)
     if looks_like_code(prepared):
         return None
-    prepared = _with_full_birth_years(words_to_digits(prepared), today)
+    prepared = _SCHOOL_YEAR.sub(" # ", _with_full_birth_years(words_to_digits(prepared), today))
     ages, rest, impossible = _ages_from_dates(_about_now(prepared), today)
     if _DIGITS_RUN_INTO_LETTERS.search(rest) or _ALTERNATIVES.search(rest):
         return None  # "6o", "3four": a typo we must not read as a smaller age; "34 or 35"

@@ -82,6 +82,8 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "治好了",
             "已经好了",
             "停药了",
+            "不吃了",
+            "不用了",
         ),
     ),
     PLANNED: (
@@ -175,6 +177,12 @@ _STOPPED_IT = re.compile(
 # "no side effects from Benlysta" negates the side effects, not Benlysta.
 _STILL_ON = re.compile(r"\bstill (?:on|taking|take)\b|还在吃|一直在吃")
 _NO_LONGER = re.compile(r"\bno longer\b|\bnot any ?more\b")
+# Denied right after the name: "羟氯喹没吃过", "骁悉从来没用过", "plaquenil, never taken"
+# (not "还没吃": not yet, which is planned).
+_NOT_TAKEN_AFTER = re.compile(
+    r"\s*(?:从来|从|都|也|一直|根本)?(?:没有|没|未|不能|不让|不)(?:吃|用|服|打|做|试)过?(?!了)"
+    r"|\s*[,-]?\s*(?:never|not)\s+(?:taken|tried|used|had|been on)\b"
+)
 _ABOUT_SOMETHING_ELSE = re.compile(
     r"\b(?:no|without|never had any|not any)\s+(?:side effects?|problems?|issues?|reactions?)"
     r"\s+(?:from|with|on|to)\b"
@@ -228,6 +236,8 @@ def status(text: str, start: int, end: int) -> str:
             return PRESENT
         if _NO_LONGER.search(before):
             return PAST
+        if _NOT_TAKEN_AFTER.match(text, end):
+            return NEGATED
         if is_negated(text, start) and not _ABOUT_SOMETHING_ELSE.search(before):
             return NEGATED
         if _others(before) or _has(after, TRIGGERS[OTHER_PERSON][1]):

@@ -190,8 +190,11 @@ _N = r"(\d+(?:\.\d+)?)"
 # "half a tablet of 5 mg" / "半片5mg": half the strength.
 _HALF_TABLET = re.compile(
     rf"\bhalf\s+(?:of\s+)?(?:a|one)?\s*{_TABLET}\s+of\s+(?:the\s+)?{_N}\s*{_MG}"
-    rf"|半{_TABLET}\s*(?:的)?\s*{_N}\s*{_MG}"
+    rf"|\bhalf\s+(?:of\s+)?(?:a|an|one|my|the)?\s*{_N}\s*{_MG}(?=\s+(?:[a-z]+\s+)?{_TABLET})"
+    rf"|(?<![\d.])半{_TABLET}\s*(?:的)?\s*{_N}\s*{_MG}"
 )
+# "每天半片，一片是5毫克": half a tablet, its strength said apart.
+_HALF_A_TABLET = re.compile(rf"(?<![\d.])半({_TABLET})")
 # A strength and a count of tablets: "4 mg, two tablets", "每日1片 5mg" -> the mg they make.
 # Between them, in Chinese: the medicine's name ("4mg的美卓乐"), how often ("一天", "每天"), and
 # "take" ("吃", "服用"): "美卓乐4毫克，一天两片", "4mg的美卓乐，每天吃两片".
@@ -199,9 +202,11 @@ _CHINESE_BETWEEN = (
     r"(?:的[\u4e00-\u9fff]{0,6})?\s*[,，]?\s*(?:1天|每天|每日|每早|每晚)?\s*(?:早上|晚上|早晚各?)?"
     r"\s*(?:吃|服|服用|口服|各)?\s*"
 )
-# Above this a strength times a count is no daily oral dose: "40mg，每天早上8片" is 40 mg in
-# eight tablets, not 320 mg.
-_MAX_ORAL_MG_PER_DAY = 100.0
+# The strengths steroid tablets are made in (prednisone 1, 2.5, 5, 10, 20, 50 mg; prednisolone
+# 1, 5, 25; methylprednisolone 2, 4, 8, 16, 32; dexamethasone 0.5, 0.75, 1.5, 4, 6; hydrocortisone
+# 5, 10, 20). "15mg, 3 tablets" or "40mg，每天早上8片" name no tablet's strength, but a total that
+# many usual tablets make: 15 mg, not 45; 40 mg, not 320.
+_TABLET_STRENGTHS_MG = frozenset({0.5, 0.75, 1, 1.5, 2, 2.5, 4, 5, 6, 8, 10, 16, 20, 25, 32, 50})
 # "一片半" / "两粒半": one and a half tablets.
 _AND_A_HALF = re.compile(rf"(?<![\d.])(\d+)\s*({_TABLET})半")
 _STRENGTH_THEN_COUNT = re.compile(
@@ -214,13 +219,13 @@ _STRENGTH_THEN_TAKE = re.compile(
     rf"(?:take|takes|taking|have|has)\s+(\d+(?:\.\d+)?)(?!\s*(?:\.\d|{_MG}|{_TABLET}))"
 )
 _COUNT_THEN_STRENGTH = re.compile(
-    rf"(?<![\d.])(\d+)\s*{_TABLET}\s*[,，]?\s*(?:of\s+)?(?:the\s+)?{_N}\s*{_MG}(?!\s*{_TABLET})"
+    rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{_TABLET}\s*[,，]?\s*(?:of\s+)?(?:the\s+)?{_N}\s*{_MG}(?!\s*{_TABLET})"
 )
 # A strength per tablet said apart from the count: "一天两片 每片5mg", "5mg一片，一天两片",
 # "two tablets a day, each 5 mg".
 _PER_TABLET = re.compile(
     rf"(?:每|一|(?<![\d.])1\s*|each\s+|per\s+){_TABLET}\s*(?:是|is\s+)?{_N}\s*{_MG}"
-    rf"|(?<![\d.]){_N}\s*{_MG}\s*(?:一|每|1|/|a\s+|per\s+|each\s+){_TABLET}"
+    rf"|(?<![\d.]){_N}\s*{_MG}\s*(?:一|每|1\s*|/|a\s+|per\s+|each\s+){_TABLET}"
     rf"|\beach\s+(?:one\s+)?(?:is\s+)?{_N}\s*{_MG}"
 )
 _TABLET_COUNT = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{_TABLET}")
@@ -253,26 +258,50 @@ _PAST = re.compile(
 
 def _rewrite_tablets(prepared: str) -> str:
     def half(m: re.Match[str]) -> str:
-        return f" {float(m[1] or m[2]) / 2:g} mg "
+        return f" {float(next(group for group in m.groups() if group)) / 2:g} mg "
 
-    def strength_count(m: re.Match[str]) -> str:
-        strength, count = float(m[1]), float(m[2])
-        if strength * count > _MAX_ORAL_MG_PER_DAY:
+    stated = _stated_mg(prepared)
+
+    def made_of(strength: float, count: float) -> str:
+        """The mg a count of tablets makes; nothing when the patient also gave that total
+        ("每天15毫克，一片5毫克吃三片"); the "strength" itself when it is a total of usual
+        tablets ("15mg, 3 tablets")."""
+        others = list(stated)
+        if strength in others:
+            others.remove(strength)
+        if strength * count in others:
+            return " "
+        if strength not in _TABLET_STRENGTHS_MG and strength / count in _TABLET_STRENGTHS_MG:
             return f" {strength:g} mg "
         return f" {strength * count:g} mg "
 
+    def strength_count(m: re.Match[str]) -> str:
+        return made_of(float(m[1]), float(m[2]))
+
     def count_strength(m: re.Match[str]) -> str:
-        return f" {int(m[1]) * float(m[2]):g} mg "
+        return made_of(float(m[2]), float(m[1]))
 
     prepared = _AND_A_HALF.sub(lambda m: f"{m[1]}.5{m[2]}", prepared)
-    prepared = _HALF_TABLET.sub(half, _count_times_strength_apart(prepared))
+    prepared = _HALF_TABLET.sub(half, prepared)
+    prepared = _HALF_A_TABLET.sub(lambda m: f"0.5{m[1]}", prepared)
+    prepared = _count_times_strength_apart(prepared, stated)
     prepared = _STRENGTH_THEN_TAKE.sub(lambda m: f" {float(m[1]) * float(m[2]):g} mg ", prepared)
     prepared = _STRENGTH_THEN_COUNT.sub(strength_count, prepared)
     return _COUNT_THEN_STRENGTH.sub(count_strength, prepared)
 
 
-def _count_times_strength_apart(prepared: str) -> str:
-    """ "一天两片 每片5mg" -> "一天 10 mg": one strength per tablet and one count of tablets."""
+def _stated_mg(prepared: str) -> list[float]:
+    """The milligram amounts written in the text, as written."""
+    return [
+        _number(m["value"])
+        for m in _AMOUNT.finditer(prepared)
+        if m["unit"] and re.fullmatch(_MG, m["unit"])
+    ]
+
+
+def _count_times_strength_apart(prepared: str, stated: list[float]) -> str:
+    """ "一天两片 每片5mg" -> "一天 10 mg": one strength per tablet and one count of tablets
+    (nothing when the patient gave the total too: "每天15毫克，每片5毫克，吃三片")."""
     strengths = list(_PER_TABLET.finditer(prepared))
     if len(strengths) != 1:
         return prepared
@@ -282,7 +311,15 @@ def _count_times_strength_apart(prepared: str) -> str:
     counts = list(_TABLET_COUNT.finditer(rest))
     if len(counts) != 1:
         return prepared
-    return _TABLET_COUNT.sub(lambda m: f" {float(m[1]) * strength:g} mg ", rest)
+    others = list(stated)
+    if strength in others:
+        others.remove(strength)
+
+    def made(m: re.Match[str]) -> str:
+        total = float(m[1]) * strength
+        return " " if total in others else f" {total:g} mg "
+
+    return _TABLET_COUNT.sub(made, rest)
 
 
 def _drop_past_steroids(prepared: str, lexicon: Lexicon) -> str:

@@ -473,6 +473,18 @@ def _change_kinds(prepared: str) -> set[str]:
     return kinds
 
 
+def _without_plans(prepared: str) -> str:
+    """The answer without its clauses about a change only planned ("医生说下个月可能要加泰爱"):
+    their hedge is about the plan, not about the medicines so far."""
+    pre, post = context.TRIGGERS[context.PLANNED]
+    kept = [
+        prepared[start:end]
+        for start, end in context.clauses(prepared)
+        if not (has_phrase(prepared[start:end], pre) or has_phrase(prepared[start:end], post))
+    ]
+    return " , ".join(kept) if kept else prepared
+
+
 def parse_treatment_stable(text: str) -> str | None:
     """ "yes" | "no" (changed, kind not said) | "dose_changed" | "new_medicine" | UNSURE | None.
 
@@ -484,6 +496,7 @@ def parse_treatment_stable(text: str) -> str | None:
         return NEW_MEDICINE
     if DOSE_CHANGED in kinds:
         return DOSE_CHANGED
+    prepared = _without_plans(prepared)
     if is_unsure(prepared):
         return UNSURE
     says_no_change = has_phrase(prepared, NO_CHANGE_PHRASES) or has_phrase(prepared, _SAME)

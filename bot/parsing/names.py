@@ -224,9 +224,21 @@ _NEXT_SHOT = re.compile(
 )
 
 
+# A clause that says which the shot just named was: "a covid booster last year, it was CoronaVac".
+_IT_WAS = re.compile(
+    r"\s*(?:and\s+)?(?:it|that|which|this|the booster|the shot|the one)\s+(?:was|is|were)\b"
+    r"|\s*(?:是|打的是|就是)"
+)
+
+
 def _shot_of(folded: str, position: int) -> int:
-    """Which stretch of the answer a position is in (split at clause breaks and "then")."""
-    breaks = [m.start() for m in context.CLAUSE_BREAK.finditer(folded)]
+    """Which stretch of the answer a position is in (split at clause breaks and "then"; a
+    clause saying "it was ..." stays with the shot before it)."""
+    breaks = [
+        m.start()
+        for m in context.CLAUSE_BREAK.finditer(folded)
+        if not _IT_WAS.match(folded, m.end())
+    ]
     breaks += [m.start() for m in _NEXT_SHOT.finditer(folded)]
     return sum(1 for at in breaks if at < position)
 

@@ -412,20 +412,51 @@ _AT_AGE = re.compile(
 )
 
 
+# A stretch of life ("since my early thirties", "in my 20s", "二十多岁的时候", "三十出头"): the
+# ages it spans.
+_DECADES = {"teens": 1, "twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6}
+_PART_OF_DECADE = {"early": (0, 3), "mid": (4, 6), "late": (7, 9)}
+_AGE_SPAN = re.compile(
+    r"\b(?:(?:ever\s+)?since|in|during|from|when\s+i\s+was\s+in)\s+(?:my|her|his)\s+"
+    r"(?:(?P<part>early|mid|late)[\s-]*)?"
+    r"(?P<decade>teens|twenties|thirties|forties|fifties|sixties|(?P<tens>[1-6])0'?s)\b"
+    r"|(?P<cjk>[1-6一二三四五六])(?:0|十)\s*(?P<cjkpart>多|几|来|出头)\s*(?:岁)?"
+)
+_CJK_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+
+
+def _span_of(m: re.Match[str]) -> tuple[int, int]:
+    """The youngest and oldest age a stretch of life means."""
+    if m["cjk"]:
+        tens = int(_CJK_DIGIT.get(m["cjk"], m["cjk"])) * 10
+        return (tens, tens + 3) if m["cjkpart"] == "出头" else (tens, tens + 9)
+    tens = 10 * (int(m["tens"]) if m["tens"] else _DECADES[m["decade"]])
+    low, high = _PART_OF_DECADE.get(m["part"] or "", (0, 9))
+    if tens == 10:  # teens: 13 to 19
+        return max(13, tens + low), tens + high
+    return tens + low, tens + high
+
+
 def _ages_then(reader: _Reader, age_years: int | None) -> None:
     """The time the patient was a stated age, from their age now: being 19 spans two years of
-    calendar when the birthday is unknown."""
+    calendar when the birthday is unknown; "my early thirties" spans the years of 30 to 33."""
+
+    def between_ages(youngest: int, oldest: int) -> None:
+        if age_years is None or youngest > age_years:
+            reader.unreadable = True
+            return
+        oldest = min(oldest, age_years)
+        today = reader.today
+        day = datetime.timedelta(days=1)
+        earliest = today - relativedelta(years=age_years - youngest + 1) + day
+        latest = today - relativedelta(years=age_years - oldest - 1) - day
+        reader.add(earliest, min(latest, today))
 
     def at_age(m: re.Match[str]) -> None:
         then = int(next(group for group in m.group("age", "age2", "age3", "age4", "age5") if group))
-        if age_years is None or then > age_years:
-            reader.unreadable = True
-            return
-        today = reader.today
-        earliest = today - relativedelta(years=age_years - then + 1) + datetime.timedelta(days=1)
-        latest = today - relativedelta(years=age_years - then - 1) - datetime.timedelta(days=1)
-        reader.add(earliest, min(latest, today))
+        between_ages(then, then)
 
+    reader.read(_AGE_SPAN, lambda m: between_ages(*_span_of(m)))
     reader.read(_AT_AGE, at_age)
 
 

@@ -41,6 +41,13 @@ from bot.parsing.dose import parse_steroid_dose
         ("10mg prednisone for 2 weeks now", "prednisone", 10.0),
         ("I'm 45 and take 10mg", None, 10.0),
         ("7.5 mg, 3 times a day", None, 22.5),
+        ("half a 5mg tablet", None, 2.5),
+        # held-out round 2 (2026-12-03): a half tablet, and a total said with its tablets
+        ("half of a 5mg pred tablet each morning, so 2.5", "prednisone", 2.5),
+        ("3 tablet one day, 5mg one tablet", None, 15.0),
+        ("15mg, 3 tablet", None, 15.0),  # 15 mg is no tablet's strength: 3 x 5 mg
+        ("泼尼松每天半片，一片是5毫克的", "prednisone", 2.5),
+        ("现在每天15毫克，一片5毫克吃三片", None, 15.0),  # the total, said twice
     ],
 )
 def test_dose(text, medicine, mg_per_day, lexicon):
@@ -59,7 +66,6 @@ def test_not_on_a_steroid(text, lexicon):
     "text",
     [
         "1 tablet",
-        "half a 5mg tablet",
         "prednisone",
         "plaquenil 400mg",  # no steroid named and another medicine's dose
         "500",  # a bare number above 200 is not read as mg

@@ -135,3 +135,58 @@ def test_a_list_with_others_the_patient_cannot_name_is_incomplete(today, lexicon
         "incomplete": True,
     }
     assert "incomplete" not in read("medicines", "plaquenil and cellcept", today, lexicon)
+
+
+# --- held-out round 2 (tests/eval/*round2.yml), first run on the stack, 2026-12-03 -----------
+def test_a_drug_denied_right_after_its_name_is_not_taken(today, lexicon):
+    text = "骁悉吃过两年，后来换成米芙了，羟氯喹没吃过，眼睛不好医生不让吃"
+    found = read("medicines", text, today, lexicon)
+    assert "hydroxychloroquine" not in found["medicines"] + found["past"]
+    assert read("medicines", "纷乐不吃了", today, lexicon)["past"] == ["hydroxychloroquine"]
+
+
+@pytest.mark.parametrize(
+    ("text", "medicines"),
+    [
+        ("轻氯喹，吗替麦考酚脂", ["hydroxychloroquine", "mycophenolate_mofetil"]),  # 羟 read qīng
+        ("芬乐，骁悉", ["hydroxychloroquine", "mycophenolate_mofetil"]),
+        ("氯喹", ["chloroquine"]),
+    ],
+)
+def test_misspelt_chinese_drug_names(today, lexicon, text, medicines):
+    assert read("medicines", text, today, lexicon)["medicines"] == medicines
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("她今年十六岁，上高一", 16), ("she is 16, in year 11", 16), ("我今年大二，20岁", 20)],
+)
+def test_a_school_year_is_no_age(today, lexicon, text, expected):
+    assert read("age", text, today, lexicon) == expected
+
+
+def test_a_planned_change_with_a_hedge_leaves_the_medicines_stable(today, lexicon):
+    text = "是的，三个多月没变了，医生说下个月可能要加泰爱，还没开始"
+    assert read("treatment_stable", text, today, lexicon) == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "age", "years_ago"),
+    [
+        ("I've had it since my early thirties", 58, (25, 28)),
+        ("in my 20s", 45, (16, 25)),
+        ("三十出头查出来的", 40, (7, 10)),
+    ],
+)
+def test_a_stretch_of_life_is_dated_from_the_age(today, text, age, years_ago):
+    from bot.parsing.when import parse_when
+
+    found = parse_when(text, today, age_years=age)
+    assert int(found["earliest"][:4]) in range(today.year - years_ago[1] - 1, today.year)
+    assert int(found["latest"][:4]) >= today.year - years_ago[0] - 1
+
+
+def test_a_covid_shot_said_which_in_the_next_clause_is_that_one(today, lexicon):
+    text = "Yes, I had a COVID booster last year, it was CoronaVac from Sinovac."
+    assert read("vaccines", text, today, lexicon)["generic_covid"] is False
+    assert read("vaccines", "Sinovac, then a covid booster", today, lexicon)["generic_covid"]
