@@ -10,9 +10,10 @@ Named in credentials.yml in place of `rest:` and `socketio:`; the URL paths stay
   addresses in `unlimited_addresses`, the machine's own scripts by default, are not limited; behind
   a proxy in `trusted_proxies` the address is the one it adds to `X-Forwarded-For`).
 
-During the turn the output channel counts what Rasa sends. When the turn raised, an action failed
-(Rasa logs it and goes on, its events lost) or nothing at all was sent, the patient gets
-"Sorry, something went wrong on our side ... send your last answer again", in their language.
+During the turn the output channel holds what Rasa sends. When the turn raised, an action failed
+(Rasa logs it and goes on, its events lost) or nothing at all was sent, the patient gets only
+"Sorry, something went wrong on our side ... send your last answer again", in their language;
+otherwise what was held is sent as it came.
 Rasa has already stored the message in the tracker, so earlier answers are kept and the answer
 sent again continues the screening at the same question.
 
@@ -252,12 +253,15 @@ def _install_log_filter() -> None:
             target.addFilter(_FILTER)
 
 
-class CountingOutputChannel(OutputChannel):
-    """Passes everything on to Rasa's output channel and notes each text it sent."""
+class HeldOutputChannel(OutputChannel):
+    """Holds what Rasa sends during a turn: passed on to Rasa's output channel when the turn
+    went well, replaced by the kind message when it failed (a reply from a half-done turn, such
+    as "Sorry, I didn't understand" after a failed action, would only mislead)."""
 
     def __init__(self, inner: OutputChannel, turn: Turn) -> None:
         self.inner = inner
         self.turn = turn
+        self.held: list[tuple[str, tuple, dict]] = []
 
     def name(self) -> str:  # type: ignore[override]  (the inner channel's, for NLG variants)
         return self.inner.name()
@@ -265,17 +269,24 @@ class CountingOutputChannel(OutputChannel):
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self.inner, attribute)
 
+    def _hold(self, method: str, text: object, *args: Any, **kwargs: Any) -> None:
+        self.turn.sent_texts.append(str(text or ""))
+        self.held.append((method, args, kwargs))
+
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        self.turn.sent_texts.append(str(message.get("text") or ""))
-        await self.inner.send_response(recipient_id, message)
+        self._hold("send_response", message.get("text"), recipient_id, message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        self.turn.sent_texts.append(text)
-        await self.inner.send_text_message(recipient_id, text, **kwargs)
+        self._hold("send_text_message", text, recipient_id, text, **kwargs)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict, **kwargs: Any) -> None:
-        self.turn.sent_texts.append("")
-        await self.inner.send_custom_json(recipient_id, json_message, **kwargs)
+        self._hold("send_custom_json", "", recipient_id, json_message, **kwargs)
+
+    async def release(self) -> None:
+        """Send what was held, in order."""
+        held, self.held = self.held, []
+        for method, args, kwargs in held:
+            await getattr(self.inner, method)(*args, **kwargs)
 
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -304,8 +315,8 @@ def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
             )
             return
         turn = Turn()
-        counting = CountingOutputChannel(message.output_channel, turn)
-        message.output_channel = counting
+        held = HeldOutputChannel(message.output_channel, turn)
+        message.output_channel = held
         token = _TURN.set(turn)
         try:
             await on_new_message(message)
@@ -317,12 +328,14 @@ def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
         replied = [t for t in turn.sent_texts if t]
         if replied:
             guard.remember(sender, detect(replied[-1]))
-        if turn.failed or not turn.sent_texts:
-            if not turn.failed:
-                logger.error("A turn sent nothing back; the patient was asked to send it again")
-            await counting.inner.send_text_message(
-                message.sender_id, messages.something_went_wrong_message(language=language)
-            )
+        if turn.sent_texts and not turn.failed:
+            await held.release()
+            return
+        if not turn.failed:
+            logger.error("A turn sent nothing back; the patient was asked to send it again")
+        await held.inner.send_text_message(
+            message.sender_id, messages.something_went_wrong_message(language=language)
+        )
 
     return handle
 
