@@ -66,15 +66,25 @@ def answers_from(tracker: Tracker) -> dict[str, Answer]:
     return answers
 
 
+# The page sends a pressed button's payload ("yes") with the words the patient pressed ("是")
+# as metadata `pressed`; a longer `pressed` is no button's title.
+MAX_BUTTON_TITLE = 200
+
+
 def transcript_from(tracker: Tracker) -> list[dict[str, Any]]:
-    """Both sides of the conversation, with times, as the referral's transcript snapshot."""
+    """Both sides of the conversation, with times, as the referral's transcript snapshot: the
+    patient's side as they saw it, a pressed button by the words on it."""
     transcript = []
     for event in tracker.events:
         sender = {"user": "patient", "bot": "assistant"}.get(event.get("event"))
         text = event.get("text")
         if sender and text:
             at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc)
-            transcript.append({"sender": sender, "text": text, "at": at.isoformat()})
+            entry = {"sender": sender, "text": text, "at": at.isoformat()}
+            pressed = (event.get("metadata") or {}).get("pressed") if sender == "patient" else None
+            if isinstance(pressed, str) and 0 < len(pressed) <= MAX_BUTTON_TITLE:
+                entry |= {"text": pressed, "button": True}
+            transcript.append(entry)
     return transcript
 
 

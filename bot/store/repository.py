@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.i18n import LANGUAGES, named_language
@@ -197,7 +198,9 @@ def create_referral(
 
     Only a likely-eligible or needs-review screening may be referred (save the assessment
     first). A second call in the same conversation updates the contact details of the one
-    referral.
+    referral, also when it runs at the same time as the first (a retried turn on another Rasa
+    server): the database keeps one referral per screening, and the call that finds it taken
+    updates that one.
     """
     if not (phone or email):
         raise ValueError("a referral needs a phone number or an e-mail address")
@@ -206,25 +209,47 @@ def create_referral(
     screening = _require_screening(session, conversation_id)
     if screening.outcome not in REFERABLE_OUTCOMES:
         raise NotReferable(f"a {screening.outcome or 'unfinished'} screening cannot be referred")
-    referral = screening.referral
-    if referral is None:
-        referral = Referral(
-            screening_pk=screening.id,
-            reference_code=_new_reference_code(session),
-            created_at=share_consent_at,
-            status="new",
-            status_changed_at=share_consent_at,
-        )
-        session.add(referral)
-    referral.contact_name = name
-    referral.phone = phone
-    referral.email = email
-    referral.preferred_time = preferred_time
-    referral.share_consent_at = share_consent_at
-    referral.transcript = [
-        {"sender": item["sender"], "text": item["text"], "at": item["at"]} for item in transcript
-    ]
+    details = {
+        "contact_name": name,
+        "phone": phone,
+        "email": email,
+        "preferred_time": preferred_time,
+        "share_consent_at": share_consent_at,
+        "transcript": [
+            {"sender": item["sender"], "text": item["text"], "at": item["at"]}
+            for item in transcript
+        ],
+    }
+    referral = screening.referral or _insert_referral(session, screening, details)
+    for key, value in details.items():
+        setattr(referral, key, value)
     session.flush()
+    return referral
+
+
+def _insert_referral(session: Session, screening: Screening, details: dict) -> Referral:
+    """A new referral for `screening`, or the one a concurrent transaction has just inserted.
+
+    The insert runs in a savepoint: when the unique screening key is already taken (the other
+    transaction committed while this one waited on its row), only the savepoint is undone and
+    the committed referral is read instead.
+    """
+    referral = Referral(
+        screening_pk=screening.id,
+        reference_code=_new_reference_code(session),
+        created_at=details["share_consent_at"],
+        status="new",
+        status_changed_at=details["share_consent_at"],
+        **details,
+    )
+    try:
+        with session.begin_nested():
+            session.add(referral)
+    except IntegrityError:
+        taken = session.scalar(select(Referral).where(Referral.screening_pk == screening.id))
+        if taken is None:
+            raise
+        return taken
     return referral
 
 

@@ -6,6 +6,8 @@ import re
 import pytest
 from selenium.webdriver.common.by import By
 
+from bot.store import repository
+from bot.store.db import make_engine, session_scope
 from tests.browser.test_patient_page import run_axe
 from tests.support.browser import ChatPage
 from tests.support.conversations import load_conversation, play
@@ -29,6 +31,15 @@ def test_a_whole_screening_in_chinese_on_a_phone_to_the_referral(rasa_stack, ope
     browser.screenshot("patient-page-zh-360", show_css="#chat-log")
     browser.driver.execute_script("window.scrollTo(0, 0)")
     browser.screenshot("patient-page-zh-360-top")
+    with session_scope(make_engine(rasa_stack.database_url)) as session:
+        referral = repository.list_referrals(session=session, limit=1)[0]
+        said = [
+            entry
+            for entry in repository.referral_as_dict(referral, with_transcript=True)["transcript"]
+            if entry["sender"] == "patient"
+        ]
+    pressed = [entry["text"] for entry in said if entry.get("button")]
+    assert "同意" in pressed and "是，仍然活动" in pressed, pressed  # the words pressed, not "yes"
 
 
 def test_switching_language_on_the_page_keeps_the_chat_and_every_answer(rasa_stack, open_browser):

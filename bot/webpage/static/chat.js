@@ -114,13 +114,19 @@
     render(message);
   }
 
-  function emit(payload) {
+  // A pressed button sends its payload, and the words on it as `pressed`, so the study team's
+  // transcript shows what the patient pressed ("是"), not the payload ("yes").
+  function emit(payload, shownText) {
     state.language = language;
     saveState();
+    var metadata = { language: language };
+    if (shownText && shownText !== payload) {
+      metadata.pressed = shownText;
+    }
     socket.emit("user_uttered", {
       message: payload,
       session_id: state.sessionId,
-      metadata: { language: language }
+      metadata: metadata
     });
   }
 
@@ -134,7 +140,7 @@
       message.answered = true;
     });
     addMessage({ from: "user", text: shownText });
-    emit(payload);
+    emit(payload, shownText);
     return true;
   }
 
