@@ -217,6 +217,7 @@ def create_referral(
         "share_consent_at": share_consent_at,
         "transcript": [
             {"sender": item["sender"], "text": item["text"], "at": item["at"]}
+            | ({"button": True} if item.get("button") is True else {})
             for item in transcript
         ],
     }
