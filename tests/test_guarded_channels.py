@@ -1,4 +1,5 @@
-"""The guarded input channel over real HTTP: a real `rasa run` and action server, through REST.
+"""The guarded input channels over real HTTP: a real `rasa run` and action server, through REST
+and through socket.io (the page's chat).
 
 Killing the action server mid-screening gets the patient the kind "send your last answer again"
 message, never an empty reply, and once it is back the answer sent again continues the screening
@@ -7,6 +8,7 @@ reply at once without holding up another patient; a patient sending too fast is 
 down (credentials.yml's own limits), never ignored. None of it writes patient text to the logs.
 """
 
+import asyncio
 import json
 import os
 import signal
@@ -16,6 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import socketio
 import yaml
 
 from bot import messages
@@ -181,3 +184,68 @@ def test_too_many_messages_get_a_kind_slow_down_and_others_are_not_limited(rasa_
     assert per_address["messages"] <= accepted <= per_address["messages"] + refilled + 1
     assert post(rasa_stack, new_sender(), "hi", address) == [slow_down]
     assert post(rasa_stack, new_sender(), "hi", "198.51.100.9") != [slow_down]
+
+
+class SocketPatient:
+    """A patient on the page's socket.io channel, as bot/webpage/static/chat.js talks to it."""
+
+    def __init__(self, stack, forwarded_for=None):
+        self.stack = stack
+        self.headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+        self.client = socketio.AsyncClient()
+        self.received: asyncio.Queue = asyncio.Queue()
+        self.session_id = None
+
+    async def __aenter__(self):
+        confirmed = asyncio.get_running_loop().create_future()
+        self.client.on("session_confirm", lambda sid: confirmed.set_result(sid))
+        self.client.on("bot_uttered", lambda data: self.received.put_nowait(data))
+        await self.client.connect(
+            self.stack.socket_url, headers=self.headers, socketio_path="/socket.io",
+            transports=["polling"],  # this aiohttp is too old for engineio's websocket client
+        )  # fmt: skip
+        await self.client.emit("session_request", {"session_id": None})
+        self.session_id = await asyncio.wait_for(confirmed, 10)
+        return self
+
+    async def __aexit__(self, *exc_info):
+        await self.client.disconnect()
+
+    async def say(self, text, language="en", quiet_s=1.5):
+        """The texts the bot sends back, once it has been quiet for `quiet_s` seconds."""
+        await self.client.emit(
+            "user_uttered",
+            {"message": text, "session_id": self.session_id, "metadata": {"language": language}},
+        )
+        texts, timeout = [], 60.0
+        while True:
+            try:
+                data = await asyncio.wait_for(self.received.get(), timeout)
+            except asyncio.TimeoutError:
+                return texts
+            if isinstance(data, dict) and data.get("text"):
+                texts.append(data["text"])
+            timeout = quiet_s
+
+
+def test_the_socketio_channel_is_guarded_the_same_way(rasa_stack):
+    async def run():
+        async with SocketPatient(rasa_stack) as patient:
+            assert asked(await patient.say("hi")) is None
+            assert await patient.say("x" * 5000) == [messages.too_long_message(language=ENGLISH)]
+            kill_action_server(rasa_stack)
+            try:
+                reply = await patient.say("好的", language="zh")
+                assert reply == [messages.something_went_wrong_message(language=CHINESE)]
+            finally:
+                restart_action_server(rasa_stack)
+            assert asked(await patient.say("yes")) == "age"
+        slow_down = messages.slow_down_message(language=ENGLISH)
+        async with SocketPatient(rasa_stack, forwarded_for="198.51.100.20") as patient:
+            limit, accepted = CREDENTIALS["per_conversation"]["messages"], 0
+            while await patient.say("x" * 5000, quiet_s=0.1) != [slow_down]:
+                accepted += 1
+                assert accepted <= 2 * limit, "never limited"
+            assert accepted >= limit
+
+    asyncio.run(run())
