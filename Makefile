@@ -4,10 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 
-.PHONY: help venv model run test shell lint bench nlu-report eval catalogs
+.PHONY: help venv model run cluster test shell lint bench nlu-report eval catalogs
 
 help:
 	@echo "make run         set up, train if needed, start the assistant, dashboard and patient page"
+	@echo "make cluster     2 Rasa + 2 action servers behind HAProxy, on local PostgreSQL and Redis"
 	@echo "make test        set up, train if needed, run every test"
 	@echo "make shell       talk to the assistant in this terminal"
 	@echo "make lint        ruff"
@@ -24,6 +25,12 @@ model: venv
 
 run: model
 	@$(PY) scripts/run.py
+
+# Two Rasa servers and two action servers behind HAProxy, sharing the local PostgreSQL and Redis
+# (scripts/cluster.py; settings there and in the README, "Several servers").
+cluster: model
+	@bash scripts/ensure_test_tools.sh cluster
+	@$(PY) scripts/cluster.py
 
 test: model
 	@bash scripts/ensure_test_tools.sh
