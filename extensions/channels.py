@@ -15,7 +15,9 @@ During the turn the output channel holds what Rasa sends. When the turn raised, 
 "Sorry, something went wrong on our side ... send your last answer again", in their language;
 otherwise what was held is sent as it came.
 Rasa has already stored the message in the tracker, so earlier answers are kept and the answer
-sent again continues the screening at the same question.
+sent again continues the screening at the same question. When Rasa's tracker store (the
+database) fails, Rasa's own fail-safe would go on with an empty conversation; here the turn
+fails instead, with the same kind message.
 
 No patient text reaches the error log: a failed turn is logged by its exception's type and stack
 only, and the error records of Rasa's processor and actions lose their exception's message.
@@ -28,6 +30,7 @@ import contextvars
 import ipaddress
 import json
 import logging
+import re
 import time
 import traceback
 from collections import OrderedDict
@@ -38,6 +41,7 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.tracker_store import FailSafeTrackerStore
 from sanic import Blueprint
 from sanic.request import Request
 
@@ -48,7 +52,15 @@ from bot.i18n import ENGLISH, detect, named_language
 logger = logging.getLogger(__name__)
 
 # Rasa's loggers whose error records mark a turn as failed and may carry patient text.
-RASA_ERROR_LOGGERS = ("rasa.core.processor", "rasa.core.actions.action", "rasa.core.agent")
+RASA_ERROR_LOGGERS = (
+    "rasa.core.processor",
+    "rasa.core.actions.action",
+    "rasa.core.agent",
+    "rasa.core.tracker_store",
+    "rasa.core.lock_store",
+)
+# What a database error's message appends: the statement and its values (the patient's words).
+_STATEMENT = re.compile(r"\s*\[(SQL|parameters):.*", re.DOTALL)
 TOO_LONG = "too_long"
 SLOW_DOWN = "slow_down"
 ACCEPT = "accept"
@@ -207,14 +219,16 @@ class Turn:
 
 
 _TURN: contextvars.ContextVar[Turn | None] = contextvars.ContextVar("hn2301_turn", default=None)
-_PEER: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar(
-    "hn2301_peer", default=(None, None)
+# The request a message came in with: (peer address, X-Forwarded-For, the Sanic app).
+_PEER: contextvars.ContextVar[tuple[str | None, str | None, Any]] = contextvars.ContextVar(
+    "hn2301_peer", default=(None, None, None)
 )
 
 
 class FailedTurnFilter(logging.Filter):
-    """On Rasa's loggers: an error record marks the current turn as failed, and loses its
-    exception's message (which may quote the tracker) but keeps the exception's type and stack."""
+    """On Rasa's loggers: an error record marks the current turn as failed and keeps only its
+    message's first line, without a database statement's values, and its exception's type and
+    stack, not the exception's message: either may quote the conversation."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.ERROR:
@@ -222,13 +236,31 @@ class FailedTurnFilter(logging.Filter):
         turn = _TURN.get()
         if turn is not None:
             turn.failed = True
+        message = _STATEMENT.sub("", record.getMessage().split("\n", 1)[0])
         if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
-            record.msg = f"{record.getMessage()} [{_describe(error)}]"
-            record.args = None
-            record.exc_info = None
-            record.exc_text = None
+            message = f"{message} [{_describe(record.exc_info[1])}]"
+        record.msg, record.args = message, None
+        record.exc_info = record.exc_text = None
         return True
+
+
+class TrackerStoreUnavailable(RuntimeError):
+    """Rasa's tracker store failed to read or save a conversation."""
+
+
+def _raise_tracker_store_error(error: Exception) -> None:
+    raise TrackerStoreUnavailable("Rasa's tracker store failed") from error
+
+
+def _strict_tracker_store(app: Any) -> None:
+    """Rasa's FailSafeTrackerStore answers a failed read with an empty conversation (the patient
+    would be greeted as new) and keeps a failed save in this process's memory only. Given its
+    documented error callback, one that raises, the turn fails instead: nothing is run on an
+    empty conversation, and the patient is asked to send the answer again."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if isinstance(store, FailSafeTrackerStore):
+        store._on_tracker_store_error = _raise_tracker_store_error
 
 
 def _describe(error: BaseException) -> str:
@@ -298,7 +330,8 @@ def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
     async def handle(message: UserMessage) -> None:
         text = message.text if isinstance(message.text, str) else ""
         sender = str(message.sender_id)
-        peer, forwarded_for = _PEER.get()
+        peer, forwarded_for, app = _PEER.get()
+        _strict_tracker_store(app)
         address = guard.client_address(peer, forwarded_for)
         verdict = guard.check(sender, address, text, message.metadata)
         language = guard.language(sender, text, message.metadata)
@@ -353,7 +386,7 @@ class GuardedRestInput(RestInput):
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         # Called by Rasa's handler just before the message is handled, in the same task.
-        _PEER.set((request.ip, request.headers.get("x-forwarded-for")))
+        _PEER.set((request.ip, request.headers.get("x-forwarded-for"), request.app))
         return super().get_metadata(request)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -383,8 +416,8 @@ class GuardedSocketIOInput(SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             environ = sio.get_environ(sid, namespace=namespace) or {}
             request = environ.get("sanic.request")
-            peer = getattr(request, "ip", None) if request is not None else None
-            _PEER.set((peer, environ.get("HTTP_X_FORWARDED_FOR")))
+            peer = getattr(request, "ip", None)
+            _PEER.set((peer, environ.get("HTTP_X_FORWARDED_FOR"), getattr(request, "app", None)))
             await rasa_handler(sid, data if isinstance(data, dict) else {})
 
         sio.handlers[namespace][self.user_message_evt] = handle_message

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 import urllib.error
@@ -132,6 +133,22 @@ def test_the_action_server_away_gets_the_kind_message_and_the_answer_sent_again_
     words = {a["criterion"]: a["words"] for a in stored(rasa_stack, sender)["answers"]}
     assert words["age"] == EVERYTHING_FINE["age"]
     assert answer not in log_text(rasa_stack), "no patient text in the logs"
+
+
+def test_the_conversation_store_away_gets_the_kind_message_and_nothing_is_lost(rasa_stack):
+    """Rasa's tracker store (a SQLite file in the tests) locked by another writer: Rasa cannot
+    read or save the conversation, the patient is asked to send the answer again, and it goes on."""
+    sender = new_sender()
+    talk(rasa_stack, sender, "hi")
+    assert asked(talk(rasa_stack, sender, "yes")) == "age"
+    blocker = sqlite3.connect(rasa_stack.config.tracker_db, isolation_level=None, timeout=30)
+    try:
+        blocker.execute("BEGIN EXCLUSIVE")
+        assert post(rasa_stack, sender, EVERYTHING_FINE["age"]) == [SORRY]
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert asked(talk(rasa_stack, sender, EVERYTHING_FINE["age"])) == "sle_diagnosis"
 
 
 def test_a_1mb_message_gets_the_kind_reply_at_once_and_does_not_hold_up_another_patient(

@@ -7,10 +7,13 @@ what Rasa's does in the cases named (a normal turn, a failed action, an exceptio
 import asyncio
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
 
 from bot import messages
 from bot.i18n import CHINESE, ENGLISH
@@ -24,6 +27,8 @@ from extensions.channels import (
     InputGuard,
     Limit,
     RateLimiter,
+    TrackerStoreUnavailable,
+    _strict_tracker_store,
     guarded,
 )
 
@@ -203,3 +208,34 @@ def test_no_patient_text_in_the_error_log(handler, caplog):
         "RuntimeError" in r.getMessage() or "ConnectionError" in r.getMessage()
         for r in caplog.records
     ), "the exception's type is kept"
+
+
+def test_a_database_error_logged_by_rasa_keeps_neither_the_statement_nor_its_values(caplog):
+    caplog.set_level(logging.INFO)
+    run_turn(InputGuard(GuardSettings()), says_nothing)
+    logging.getLogger("rasa.core.tracker_store").error(
+        "Error happened when trying to save conversation tracker. Please investigate the "
+        f"following error: (psycopg2.OperationalError) server closed\n[SQL: INSERT INTO events"
+        f"]\n[parameters: ('{SECRET}',)]."
+    )
+    (record,) = [r for r in caplog.records if r.name == "rasa.core.tracker_store"]
+    assert record.getMessage().endswith("(psycopg2.OperationalError) server closed")
+
+
+class BrokenStore(InMemoryTrackerStore):
+    """A conversation store whose database is away."""
+
+    async def retrieve(self, sender_id):
+        raise ConnectionError("the database is away")
+
+    async def save(self, tracker):
+        raise ConnectionError("the database is away")
+
+
+def test_a_failing_tracker_store_fails_the_turn_instead_of_an_empty_conversation():
+    store = FailSafeTrackerStore(BrokenStore(Domain.empty()))
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store)))
+    assert asyncio.run(store.retrieve("patient-1")) is None, "Rasa's own: an empty conversation"
+    _strict_tracker_store(app)
+    with pytest.raises(TrackerStoreUnavailable):
+        asyncio.run(store.retrieve("patient-1"))
