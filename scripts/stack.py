@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -174,6 +175,8 @@ class Supervisor:
         self.log_dir = log_dir
         self.env = env
         self.socket_path = work_dir / "supervisor.sock"
+        if len(str(self.socket_path)) > 100:  # a Unix socket's path has room for 107 bytes
+            self.socket_path = Path(tempfile.mkdtemp(prefix="hn2301-")) / "supervisor.sock"
         self.config_path = work_dir / "supervisord.conf"
         self.log_path = log_dir / "supervisord.log"
         self.process: subprocess.Popen[bytes] | None = None
