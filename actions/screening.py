@@ -17,6 +17,7 @@ from actions.common import (
     conversation_ended,
     leaves_question,
     now,
+    on_behalf_of,
     open_message,
     patient_language,
     read_for,
@@ -29,6 +30,7 @@ from bot.engine import (
     NEEDS_REVIEW,
     Answer,
     assess,
+    follow_ups_answered,
     next_question,
     progress,
     question_named_in,
@@ -125,12 +127,20 @@ def _validate_question(question_id: str):
         answers = answers_from(tracker)
         answer = read_for(tracker, question_id, text, answers)
         if answer is not None:
+            dated = follow_ups_answered(
+                TRIAL, question_id, answer, TRIAL.today(), answers, on_behalf_of(tracker)
+            )
+            follow_ups = {follow_up: found.to_dict() for follow_up, found in dated.items()}
             if needs_read_back(question_id, answer.value, text):
-                upcoming = next_question(TRIAL, {**answers, question_id: answer}, TRIAL.today())
+                upcoming = next_question(
+                    TRIAL, {**answers, **dated, question_id: answer}, TRIAL.today()
+                )
                 if not read_back_later(question_id, upcoming and upcoming.id):
                     pending = {"question": question_id, "answer": answer.to_dict()}
+                    if follow_ups:  # dated by the same words: kept once the reading is right
+                        pending["follow_ups"] = follow_ups
                     return {question_id: None, READ_BACK: pending, "reasked_question": None}
-            return {question_id: answer.to_dict(), "reasked_question": None}
+            return {question_id: answer.to_dict(), **follow_ups, "reasked_question": None}
         if tracker.get_slot("reasked_question") == question_id:
             dispatcher.utter_message(
                 text=messages.recorded_as_unsure_message(language=patient_language(tracker))
@@ -204,7 +214,8 @@ class ValidateScreeningForm(FormValidationAction):
         text = str(slot_value or "")
         said = read_consent(text)
         if said == "yes":
-            return {question_id: pending["answer"], CONFIRM: None, READ_BACK: None}
+            follow_ups = pending.get("follow_ups") or {}
+            return {question_id: pending["answer"], **follow_ups, CONFIRM: None, READ_BACK: None}
         fixed = _question_to_fix(question_id)
         if said is None and fixed == question_id:  # a new answer instead of yes or no
             corrected = read_for(tracker, question_id, text, answers_from(tracker))

@@ -10,6 +10,7 @@ for 强的松): `homophones` says whether two characters share a reading (pypiny
 from __future__ import annotations
 
 import functools
+import re
 
 import opencc
 from pypinyin import Style, pinyin
@@ -20,13 +21,20 @@ _TO_SIMPLIFIED = opencc.OpenCC("t2s")
 _MISREAD_AS = {"羟": frozenset({"qing"})}
 
 
+# Everyday and online spellings patients use, each as long as the word it stands for:
+# 木有 (没有), 俺 (我), 好滴 (好的), 神马 (什么).
+_EVERYDAY = {"木有": "没有", "俺": "我", "好滴": "好的", "神马": "什么", "酱紫": "这样"}
+_EVERYDAY_WORDS = re.compile("|".join(_EVERYDAY))
+
+
 def to_simplified(text: str) -> str:
-    """The text in simplified characters, character for character, so spans over it hold."""
+    """The text in simplified characters and standard words, character for character, so
+    spans over it hold."""
     converted = _TO_SIMPLIFIED.convert(text)
-    if len(converted) == len(text):
-        return converted
-    by_character = "".join(_simplified_character(character) for character in text)
-    return by_character if len(by_character) == len(text) else text
+    if len(converted) != len(text):
+        by_character = "".join(_simplified_character(character) for character in text)
+        converted = by_character if len(by_character) == len(text) else text
+    return _EVERYDAY_WORDS.sub(lambda m: _EVERYDAY[m[0]], converted)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -41,7 +49,9 @@ def readings(character: str) -> frozenset[str]:
     for anything else)."""
     found = pinyin(character, style=Style.NORMAL, heteronym=True, errors=lambda _: [[]])
     said = frozenset(reading for group in found for reading in group if reading)
-    return said | _MISREAD_AS.get(character, frozenset())
+    # ü is typed v (lv) or u (lu): 录 lù for 氯 lǜ
+    typed = said | {reading.replace("v", "u") for reading in said}
+    return typed | _MISREAD_AS.get(character, frozenset())
 
 
 def homophones(first: str, second: str) -> bool:

@@ -150,6 +150,38 @@ def _applies(trial: Trial, question: Question, counted: Mapping[str, Answer]) ->
     )
 
 
+# Follow-up questions whose answer is a date: words that name the event often date it too.
+_DATED_FOLLOW_UPS = frozenset({"when", "treatment_change"})
+
+
+def follow_ups_answered(
+    trial: Trial,
+    question_id: str,
+    answer: Answer,
+    today: date,
+    answers: Mapping[str, Answer] | None = None,
+    on_behalf_of: str | None = None,
+) -> dict[str, Answer]:
+    """Follow-up questions the same words already answer, so they are not asked: "a heart attack
+    in August" dates the heart attack; "the last change was lowering my prednisone in
+    September" dates the change. Only dates, and only follow-ups this answer opens."""
+    counted = counted_answers(trial, {**(answers or {}), question_id: answer})
+    found: dict[str, Answer] = {}
+    for question in trial.questions:
+        opened_here = any(condition.question == question_id for condition in question.ask_if)
+        if (
+            not opened_here
+            or question.answer not in _DATED_FOLLOW_UPS
+            or question.id in counted
+            or not _applies(trial, question, counted)
+        ):
+            continue
+        dated = read_answer(trial, question.id, answer.text, today, counted, on_behalf_of)
+        if dated is not None and isinstance(dated.value, dict):
+            found[question.id] = dated
+    return found
+
+
 def counted_answers(trial: Trial, answers: Mapping[str, Answer]) -> dict[str, Answer]:
     """The answers that count: those whose question still applies, in question order."""
     counted: dict[str, Answer] = {}

@@ -69,11 +69,6 @@ def said_list(items: list, empty: Said | None = None) -> Said:
     return Said(", ".join(items), {"l": [_tree(item) for item in items]})
 
 
-def _lower_first(said: str) -> Said:
-    """The same reason starting in lower case, inside a sentence (the tree is unchanged)."""
-    return Said(said[:1].lower() + said[1:], reason_tree(said))
-
-
 def reason_tree(reason: str) -> dict[str, Any]:
     """How a reason was composed, as JSON: {"t": template, "p": {name: value or tree}},
     {"j": [trees]} (one after another) or {"l": [trees or names]} (a list). A plain string is
@@ -324,14 +319,8 @@ def treatment_stable(ctx: RuleContext) -> Outcome:
         return outcome
     what = say("New medicine") if kind == "new_medicine" else say("Last medicine or dose change")
     outcome = washout(change, relativedelta(weeks=medicine_weeks), ctx.today, what)
-    if outcome.verdict == MET:
-        return Outcome(
-            UNKNOWN,
-            say(
-                "Said treatment is not stable, yet {found} Check.",
-                found=_lower_first(outcome.reason),
-            ),
-        )
+    if outcome.verdict == MET:  # "the last change was in September": stable since
+        return outcome
     if outcome.verdict == NOT_MET_UNTIL:
         pieces = [outcome.reason]
         if not kind:

@@ -455,7 +455,7 @@ def replay(conversation: Conversation) -> Result:
     """One conversation through the parsers and the engine only, as the actions read answers:
     no NLU, no digressions, no read-backs. Seconds instead of minutes, for a developer checking
     a parser change against every conversation; the stack run is the measurement."""
-    from bot.engine import Answer, assess, next_question, read_answer
+    from bot.engine import Answer, assess, follow_ups_answered, next_question, read_answer
     from bot.parsing import UNSURE
     from bot.parsing.context import answered_for
 
@@ -479,6 +479,10 @@ def replay(conversation: Conversation) -> Result:
             if answer is not None:
                 break
         answers[question.id] = answer or Answer(text=texts[0], value=UNSURE)
+        if answer is not None:
+            answers |= follow_ups_answered(
+                trial, question.id, answer, today, answers, answered_for(said)
+            )
     result.outcome = assess(trial, answers, today).outcome
     result.patient_messages = len(said) + 1  # and the consent
     return result

@@ -62,7 +62,8 @@ _SOON_BEFORE = re.compile(
 # Just after a number: when the patient will be that age ("18 next month", "51 in June").
 _SOON_AFTER = re.compile(
     r"^\s*(?:years?\s+old\s*|yrs?\s+old\s*|岁\s*)?(?:,\s*)?"
-    r"(?:next\s+(?:week|month)|later\s+this\s+(?:year|month)|soon|shortly"
+    r"(?:next\s+(?:week|month|spring|summer|autumn|fall|winter)|later\s+this\s+(?:year|month)"
+    rf"|next\s+(?:{_MONTH_NAMES})\b|soon|shortly"
     r"|in\s+(?:\d+|a|an|a\s+few|a\s+couple\s+of|a\s+couple)\s+(?:days?|weeks?|months?)"
     rf"|in\s+(?:{_MONTH_NAMES})\b|on\s+(?:my\s+)?birthday|下个?月|下周|下星期|马上|快了)"
 )

@@ -148,6 +148,12 @@ _NOT_APPLICABLE = (
     "im a guy",
     "i am male",
     "im male",
+    "i am man",
+    "im man",
+    "i am a guy",
+    "not apply",
+    "no apply",
+    "not applies",
     "menopause",
     "menopausal",
     "postmenopausal",
@@ -168,6 +174,12 @@ _PREGNANT = (
     "breast feeding",
     "breastfeed",
     "nursing",
+    "give breast",
+    "giving breast",
+    "breast milk",
+    "breastmilk",
+    "nurse my baby",
+    "nursing my baby",
     "怀孕",
     "妊娠",
     "哺乳",
@@ -270,6 +282,8 @@ _MAJOR_TRANSPLANT = (
     "stem cells",
     "肾移植",
     "肝移植",
+    # 换肾 / 换的肾 / 换过肝: "had the kidney replaced", as patients say a transplant
+    *(f"换{done}{organ}" for done in ("", "的", "了", "过") for organ in ("肾", "肝")),
     "心脏移植",
     "肺移植",
     "骨髓移植",
@@ -381,7 +395,7 @@ def parse_asthma_allergy(text: str) -> str | None:
     """ "yes" | "no" | "hay_fever_only" | "mild_allergy" | UNSURE | None."""
     prepared = _prepare(text)
     if _mentioned(prepared, _ASTHMA_OR_SEVERE):
-        return "yes"
+        return UNSURE if is_unsure(prepared) else "yes"  # "好像有过哮喘，不确定算不算"
     for match in _SEVERE_ALLERGY.finditer(prepared):
         if context.is_present(prepared, match.start(), match.end(), past_counts=True):
             return "yes"

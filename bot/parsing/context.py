@@ -31,6 +31,12 @@ _RELATIVES = (
     "cousin", "partner", "family",
 )  # fmt: skip
 
+# A relative of the patient's after 我 / 她 / 他 ("她爸", "他母亲"): their illness is not hers.
+_CJK_RELATIVES = (
+    *("爸", "妈", "父亲", "母亲", "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "哥", "姐"),
+    *("弟", "妹", "舅舅", "姑姑", "阿姨", "叔叔"),
+)
+
 # status -> (phrases before the mention, phrases after it, in the same clause)
 TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     PAST: (
@@ -138,8 +144,9 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     OTHER_PERSON: (
         (
-            *(f"my {who}" for who in _RELATIVES),
+            *(f"{whose} {who}" for whose in ("my", "her", "his", "their") for who in _RELATIVES),
             *("我妈", "我爸", "家人", "妈妈", "爸爸", "我姐", "我哥", "我弟", "我妹", "我老公"),
+            *(f"{whose}{who}" for whose in ("我", "她", "他") for who in _CJK_RELATIVES),
         ),
         ("in my family", "in the family", "runs in"),
     ),

@@ -210,7 +210,8 @@ _TABLET_STRENGTHS_MG = frozenset({0.5, 0.75, 1, 1.5, 2, 2.5, 4, 5, 6, 8, 10, 16,
 # "一片半" / "两粒半": one and a half tablets.
 _AND_A_HALF = re.compile(rf"(?<![\d.])(\d+)\s*({_TABLET})半")
 _STRENGTH_THEN_COUNT = re.compile(
-    rf"(?<![\d.共]){_N}\s*{_MG}(?:\s*{_TABLET})?\s*[,，]?\s*(?:take\s+|x\s*)?{_CHINESE_BETWEEN}"
+    rf"(?<![\d.共]){_N}\s*{_MG}(?:\s*{_TABLET})?\s*[,，]?\s*"
+    rf"(?:(?:(?:i|she|he|we)\s+)?(?:take|takes|taking|have|has)\s+|x\s*)?{_CHINESE_BETWEEN}"
     rf"(\d+(?:\.5)?)\s*{_TABLET}"
 )
 # "Medrol 4mg tablets, I take one and a half every morning": a strength, then how many.
@@ -309,6 +310,13 @@ def _count_times_strength_apart(prepared: str, stated: list[float]) -> str:
     strength = float(next(group for group in found.groups() if group))
     rest = prepared[: found.start()] + " " + prepared[found.end() :]
     counts = list(_TABLET_COUNT.finditer(rest))
+    if len(counts) > 1:  # "早上两片，晚上半片，每片5毫克": the tablets of the day add up
+        numbers = [float(count[1]) for count in counts]
+        total = max(numbers)
+        if total * 2 != sum(numbers):  # not a total said with its parts ("一天3片，早2晚1")
+            total = sum(numbers)
+        rest = f"{total:g}片 " + _TABLET_COUNT.sub(" ", rest)
+        counts = list(_TABLET_COUNT.finditer(rest))
     if len(counts) != 1:
         return prepared
     others = list(stated)

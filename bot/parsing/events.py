@@ -315,6 +315,10 @@ _HEART_TREATMENT = (
     "起搏器",
     "cardiologist",
     "cardiology",
+    # rhythm medicines as Chinese patients name them: metoprolol (倍他乐克), bisoprolol (康忻),
+    # amiodarone (可达龙), propafenone (心律平), digoxin, and 开了 ... "prescribed"
+    *("倍他乐克", "美托洛尔", "比索洛尔", "康忻", "胺碘酮", "可达龙", "心律平", "普罗帕酮"),
+    *("地高辛", "开了", "propafenone", "sotalol", "diltiazem", "verapamil"),
 )
 
 
@@ -349,7 +353,8 @@ def parse_cardiac_events(text: str) -> str | None:
     if any(found in _OWN_EVENT for _, _, found in rhythm):
         treatments = _find(prepared, _HEART_TREATMENT)
         if not treatments:
-            answer = UNSURE
+            # "有，房颤": a yes to the question that names one that needed treatment
+            answer = "yes" if yes_no_signal(prepared) == "yes" else UNSURE
         elif all(is_negated(prepared, s) for s, _ in treatments):
             answer = "no"  # "palpitations sometimes, never treated"
         else:
@@ -374,6 +379,11 @@ def parse_cardiac_events(text: str) -> str | None:
 DOSE_CHANGED = "dose_changed"
 NEW_MEDICINE = "new_medicine"
 _DOSE_CHANGE = (
+    "raising",
+    "lowering",
+    "reducing",
+    "increasing",
+    "decreasing",
     "raised",
     "upped",
     "increased",

@@ -44,10 +44,13 @@ _UNITS = {
     "days": "days",
 }
 _CHINESE_UNITS = {"年": "years", "个月": "months", "周": "weeks", "星期": "weeks"}
-_CHINESE_UNITS |= {"个星期": "weeks", "天": "days"}
+_CHINESE_UNITS |= {"个星期": "weeks", "天": "days", "个礼拜": "weeks", "礼拜": "weeks"}
 _LIMITS = {"years": 120, "months": 1440, "weeks": 6300, "days": 44000}
 _OVER = r"(?P<over>more than|over|at least|longer than|upwards of)"
-_UNDER = r"(?P<under>less than|under|within|not even|almost|nearly|in the last|in the past)"
+_UNDER = (
+    r"(?P<under>less than|under|within the last|within the past|within|not even|almost|nearly"
+    r"|in the last|in the past|during the last|during the past)"
+)
 _AMOUNT = (
     r"(?P<amount>\d+(?:\.\d+)?|an?|one|a couple of|couple of|a couple"
     r"|(?P<few>a few|few|several|a number of))"
@@ -60,9 +63,11 @@ _DURATION = re.compile(
     rf"(?P<half>\s+and\s+a\s+half)?(?:\s+(?P<ago>ago|back|before))?"
 )
 _HALF_YEAR = re.compile(r"\b(?:half\s+a\s+year|half\s+year|6\s+months?\s+and\s+a\s+half)\b|半年")
+# "这两年内", "近两年", "三个月以内": within that time, not that long ago.
 _CHINESE_DURATION = re.compile(
-    r"(?P<over>超过|多于|不止)?(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>个月|个星期|星期|年|周|天)"
-    r"(?P<half>半)?(?P<more>多)?(?:前|以前|之前)?"
+    r"(?P<over>超过|多于|不止)?(?P<within>这|最近|近)?(?P<amount>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>个月|个星期|星期|个礼拜|礼拜|年|周|天)"
+    r"(?P<half>半)?(?P<more>多)?(?P<inside>内|之内|以内|里)?(?:前|以前|之前)?"
 )
 _NAMED_DAYS = {"day before yesterday": 2, "yesterday": 1, "today": 0, "this morning": 0}
 _NAMED_DAYS |= {"前天": 2, "昨天": 1, "今天": 0}
@@ -111,8 +116,8 @@ class _Reader:
             self.unreadable = True
         elif over:
             self.add(self.today - relativedelta(years=_OPEN_START_YEARS), point)
-        elif under:
-            self.add(point, self.today)
+        elif under:  # "within 2 years", "less than 2 years ago": after that day, not on it
+            self.add(min(point + datetime.timedelta(days=1), self.today), self.today)
         else:
             self.add(point, point)
 
@@ -154,8 +159,11 @@ def _calendar_phrases(reader: _Reader) -> None:
     previous_month = first_of_month - relativedelta(months=1)
     last_year = today.year - 1
     phrases = {
-        r"\blast week\b|上周|上个星期|上星期": (monday - relativedelta(days=7), monday - one_day),
-        r"\bthis week\b|这周|本周|这个星期": (monday, today),
+        r"\blast week\b|上周|上个星期|上星期|上个?礼拜": (
+            monday - relativedelta(days=7),
+            monday - one_day,
+        ),
+        r"\bthis week\b|这周|本周|这个星期|这个?礼拜": (monday, today),
         r"\blast month\b|上个月|上月": (previous_month, first_of_month - one_day),
         r"\bthis month\b|这个月|本月": (first_of_month, today),
         r"\blast year\b|去年": (datetime.date(last_year, 1, 1), datetime.date(last_year, 12, 31)),
@@ -185,7 +193,8 @@ def _durations(reader: _Reader) -> None:
     def chinese(match: re.Match[str]) -> None:
         amount = float(match["amount"]) + (0.5 if match["half"] else 0)
         over = bool(match["over"] or match["more"])
-        reader.add_shift(_CHINESE_UNITS[match["unit"]], amount, over, False)
+        within = bool(match["within"] or match["inside"])
+        reader.add_shift(_CHINESE_UNITS[match["unit"]], amount, over, within)
 
     reader.read(_HALF_YEAR, lambda _m: reader.add_shift("months", 6, False, False))
     reader.read(_DURATION, english)
@@ -402,7 +411,8 @@ def _parts_and_named_years(reader: _Reader) -> None:
 # An age the patient was ("since I was 19", "at 25", "从19岁开始"): a date only with the age now.
 _YEARS_OLD = r"(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?|\s*yo\b)?"
 _AT_AGE = re.compile(
-    rf"\b(?:(?:ever\s+)?since|from|when|after|before)\s+i\s+was\s+(?:about\s+|around\s+)?"
+    rf"\b(?:(?:ever\s+)?since|from|when|after|before)\s+(?:i|she|he|they)\s+(?:was|were)\s+"
+    rf"(?:about\s+|around\s+|only\s+|just\s+)?"
     rf"(?P<age>\d{{1,3}}){_YEARS_OLD}(?![\d.])"
     rf"|\b(?:(?:ever\s+)?since|from|at|after)\s+(?:the\s+)?age\s+(?:of\s+)?(?P<age2>\d{{1,3}})"
     rf"(?![\d.])|\baged?\s+(?P<age3>\d{{1,3}})(?![\d.:])"
@@ -435,6 +445,28 @@ def _span_of(m: re.Match[str]) -> tuple[int, int]:
     if tens == 10:  # teens: 13 to 19
         return max(13, tens + low), tens + high
     return tens + low, tens + high
+
+
+# "生老二那年查出来的，老二今年五岁了": dated by a child's birth, and the child's age now.
+_A_BIRTH_THAT_YEAR = re.compile(r"(?:生|出生|怀)[^，。,;；]{0,6}那一?年")
+_CHILD_AGE_NOW = re.compile(
+    r"(?:老大|老二|老三|孩子|儿子|女儿|小孩|宝宝|闺女|娃)[^，。,;；\d]{0,4}?(?:今年|现在)?\s*"
+    r"(?P<age>\d{1,2})\s*(?:周岁|岁)"
+)
+
+
+def _a_childs_birth(reader: _Reader) -> None:
+    """The year a child was born, from the child's age now: a child of 5 was born 5 to 6
+    years ago."""
+    born = _A_BIRTH_THAT_YEAR.search(reader.rest)
+    child = _CHILD_AGE_NOW.search(reader.rest)
+    if not (born and child):
+        return
+    years = int(child["age"])
+    reader.rest = _CHILD_AGE_NOW.sub(" # ", _A_BIRTH_THAT_YEAR.sub(" # ", reader.rest))
+    day = datetime.timedelta(days=1)
+    today = reader.today
+    reader.add(today - relativedelta(years=years + 1) + day, today - relativedelta(years=years))
 
 
 def _ages_then(reader: _Reader, age_years: int | None) -> None:
@@ -480,6 +512,7 @@ def parse_when(
     if isinstance(age_years, bool) or not isinstance(age_years, int):
         age_years = None
     reader = _Reader(prepared, today)
+    _a_childs_birth(reader)
     _ages_then(reader, age_years)
     _seasons(reader)
     _parts_and_named_years(reader)

@@ -392,3 +392,27 @@ def test_a_second_digression_at_the_same_question_is_taken_as_its_answer(dispatc
     other = [*events[:-1], {"event": "user", "text": where}]
     asks = make_tracker({"requested_slot": "age"}, text=where, intent="ask_location", events=other)
     assert run(FORM.extract_age(dispatcher, asks, domain)) == {}
+
+
+def test_words_that_date_the_event_answer_its_follow_up_too(dispatcher, domain):
+    """Held-out round 3: "上礼拜打了水痘疫苗" was asked "when?" again, and "上礼拜" then looped."""
+    result = run(
+        FORM.validate_cardiac_events("a heart attack in August", dispatcher, make_tracker(), domain)
+    )
+    assert result["cardiac_events"]["value"] == "yes"
+    assert result["cardiac_events_when"]["value"]["earliest"].endswith("-08-01")
+
+
+def test_a_read_back_keeps_the_follow_up_the_same_words_answered(dispatcher, domain):
+    text = "no, but my mum had a kidney transplant"  # read back: context words
+    result = run(FORM.validate_transplant(text, dispatcher, make_tracker(), domain))
+    assert "follow_ups" not in result["readback"]  # nothing to date here
+    text = "last week, the chickenpox vaccine, not my son's, mine"
+    result = run(FORM.validate_live_vaccine(text, dispatcher, make_tracker(), domain))
+    pending = result["readback"]  # "not my son's": context words are read back
+    assert "live_vaccine_when" not in result
+    assert pending["follow_ups"]["live_vaccine_when"]["value"]
+    slots = {"consent": True, "readback": pending}
+    confirmed = run(FORM.validate_confirm_answer("yes", dispatcher, make_tracker(slots), domain))
+    assert confirmed["live_vaccine"] == pending["answer"]
+    assert confirmed["live_vaccine_when"] == pending["follow_ups"]["live_vaccine_when"]

@@ -191,6 +191,8 @@ MEASURED_FILES = (
     "chinese_mixed.yml",
     "heldout_round2.yml",
     "chinese_heldout_round2.yml",
+    "heldout_round3.yml",
+    "chinese_heldout_round3.yml",
 )
 
 

@@ -190,3 +190,64 @@ def test_a_covid_shot_said_which_in_the_next_clause_is_that_one(today, lexicon):
     text = "Yes, I had a COVID booster last year, it was CoronaVac from Sinovac."
     assert read("vaccines", text, today, lexicon)["generic_covid"] is False
     assert read("vaccines", "Sinovac, then a covid booster", today, lexicon)["generic_covid"]
+
+
+# --- held-out round 3, first run on the stack, 2026-12-03 --------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        # the two patients wrongly told "may be a good fit"
+        ("pregnancy", "not pregnant but I still give breast to my baby, he have 5 months", "yes"),
+        ("pregnancy", "I am man, is not apply", "not_applicable"),  # was "yes" ("I am")
+        # a relative's heart attack, said by a carer
+        ("cardiac_events", "no. her father had a heart attack in october but not her", "no"),
+        ("cardiac_events", "有，房颤，医生开了倍他乐克在吃", "yes"),
+        ("transplant", "做过，2019年换的肾", "yes"),
+        ("asthma_allergy", "小时候好像有过哮喘，后来没犯过，不确定算不算", UNSURE),
+        ("yes_no", "木有", "no"),  # 木有 = 没有
+        ("age", "sixty nine. seventy next march, don't remind me", 69),
+        ("age", "my son is seventeen, he'll be 18 next summer", 17),
+    ],
+)
+def test_round_3_findings(kind, text, expected, today, lexicon):
+    assert read(kind, text, today, lexicon) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        # within two years is not "two years ago": the mRNA wait is not over
+        ("记不清了，反正是这两年内", "2024-11-25", "2026-11-24"),
+        ("within the last two years, not sure when", "2024-11-25", "2026-11-24"),
+        ("上礼拜", "2026-11-16", "2026-11-22"),
+        ("她生老二那年查出来的，老二今年五岁了", "2020-11-25", "2021-11-24"),
+    ],
+)
+def test_round_3_dates(text, earliest, latest, today, lexicon):
+    assert read("when", text, today, lexicon) == {"earliest": earliest, "latest": latest}
+
+
+@pytest.mark.parametrize(
+    ("text", "mg_per_day"),
+    [
+        ("泼尼松早上两片，晚上半片，每片5毫克", 12.5),
+        ("一天3片，早上2片晚上1片，每片5mg", 15.0),  # the day's total said with its parts
+        ("prednison 5mg, I take two tablet in morning", 10.0),
+    ],
+)
+def test_round_3_doses(text, mg_per_day, today, lexicon):
+    assert read("steroid_dose", text, today, lexicon)["mg_per_day"] == mg_per_day
+
+
+@pytest.mark.parametrize(
+    ("text", "medicines", "incomplete"),
+    [
+        ("羟录喹，强地松", ["hydroxychloroquine", "prednisone"], False),  # 录 lu for 氯 lü
+        ("plaq + pred", ["hydroxychloroquine", "prednisone"], False),
+        ("羟氯喹吃过，还有个白色小药片名字忘了", ["hydroxychloroquine"], True),
+    ],
+)
+def test_round_3_medicines(text, medicines, incomplete, today, lexicon):
+    found = read("medicines", text, today, lexicon)
+    assert found["medicines"] + found["past"] == medicines
+    assert found.get("incomplete", False) is incomplete
