@@ -42,6 +42,19 @@ def test_a_whole_screening_in_chinese_on_a_phone_to_the_referral(rasa_stack, ope
     assert "同意" in pressed and "是，仍然活动" in pressed, pressed  # the words pressed, not "yes"
 
 
+@pytest.mark.parametrize("name", ["not_eligible_zh", "not_eligible_now_zh", "needs_review_zh"])
+def test_the_other_outcomes_in_chinese_on_a_phone(rasa_stack, open_browser, name):
+    """The three outcomes besides "may be a good fit", typed and pressed on the page."""
+    browser = open_browser(360, 800)
+    page = ChatPage(browser, rasa_stack.page_url + "/?lang=zh")
+
+    final = play(load_conversation(name), page.say, page.press)
+
+    assert final
+    assert not english_left(page.bot_texts()), english_left(page.bot_texts())
+    browser.screenshot(f"patient-page-{name.replace('_', '-')}-360", show_css="#chat-log")
+
+
 def test_switching_language_on_the_page_keeps_the_chat_and_every_answer(rasa_stack, open_browser):
     browser = open_browser(360, 800)
     page = ChatPage(browser, rasa_stack.page_url + "/?lang=zh")
