@@ -25,6 +25,15 @@ _MISREAD_AS = {"羟": frozenset({"qing"})}
 # 木有 (没有), 俺 (我), 好滴 (好的), 神马 (什么).
 _EVERYDAY = {"木有": "没有", "俺": "我", "好滴": "好的", "神马": "什么", "酱紫": "这样"}
 _EVERYDAY_WORDS = re.compile("|".join(_EVERYDAY))
+# A year said digit by digit (一九八五年, 一七年, 零九年) is written with digits.
+_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
+# Two digits are a year of this century only when no duration follows (五六年前 is "five or
+# six years ago"; 一七年查出来的 is 2017).
+_DIGIT = "零〇一二三四五六七八九"
+_DIGIT_YEAR = re.compile(
+    rf"(?<![{_DIGIT}十百千万两])([一二][{_DIGIT}]{{3}}|[零〇一二][{_DIGIT}])年"
+    r"(?!前|以前|之前|了|多|来|半|左右|内|之内|以内|里)"
+)
 
 
 def to_simplified(text: str) -> str:
@@ -34,7 +43,8 @@ def to_simplified(text: str) -> str:
     if len(converted) != len(text):
         by_character = "".join(_simplified_character(character) for character in text)
         converted = by_character if len(by_character) == len(text) else text
-    return _EVERYDAY_WORDS.sub(lambda m: _EVERYDAY[m[0]], converted)
+    converted = _EVERYDAY_WORDS.sub(lambda m: _EVERYDAY[m[0]], converted)
+    return _DIGIT_YEAR.sub(lambda m: m[1].translate(_DIGITS) + "年", converted)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -304,11 +304,18 @@ _ANY_TRANSPLANT = ("transplant", "transplanted", "transplantation", "移植")
 _SHORT_ANSWER_WORDS = 3
 
 
+# "I don't know if it was a transplant", "不知道算不算移植": the doubt is about the transplant.
+_WHETHER = re.compile(r"\b(?:if|whether)\s+(?:it|that|this)\s+(?:was|is|counts)\b|算不算|是不是")
+
+
 def parse_transplant(text: str) -> str | None:
     """ "yes" | "no" | "minor_only" (cornea, skin or bone graft only) | UNSURE | None."""
     prepared = _prepare(text)
-    if is_unsure(prepared) and not has_phrase(prepared, ("transplant", "transplanted", "移植")):
-        return UNSURE  # "not sure, I had some procedure with stem cells?"
+    if is_unsure(prepared) and (
+        not has_phrase(prepared, ("transplant", "transplanted", "移植"))
+        or _WHETHER.search(prepared)
+    ):
+        return UNSURE  # "not sure, some procedure; I don't know if it was a transplant"
     if _mentioned(prepared, _MAJOR_TRANSPLANT):
         return "yes"
     short_answer = len(prepared.split()) <= _SHORT_ANSWER_WORDS

@@ -34,7 +34,7 @@ _RELATIVES = (
 # A relative of the patient's after 我 / 她 / 他 ("她爸", "他母亲"): their illness is not hers.
 _CJK_RELATIVES = (
     *("爸", "妈", "父亲", "母亲", "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "哥", "姐"),
-    *("弟", "妹", "舅舅", "姑姑", "阿姨", "叔叔"),
+    *("弟", "妹", "舅舅", "姑姑", "阿姨", "叔叔", "婆婆", "公公", "岳母", "丈母娘"),
 )
 
 # status -> (phrases before the mention, phrases after it, in the same clause)
@@ -148,7 +148,11 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             *("我妈", "我爸", "家人", "妈妈", "爸爸", "我姐", "我哥", "我弟", "我妹", "我老公"),
             *(f"{whose}{who}" for whose in ("我", "她", "他") for who in _CJK_RELATIVES),
         ),
-        ("in my family", "in the family", "runs in"),
+        (
+            *("in my family", "in the family", "runs in"),
+            # "乙肝是我婆婆有": said after the illness
+            *(f"是{whose}{who}" for whose in ("我", "她", "他") for who in _CJK_RELATIVES),
+        ),
     ),
     NEGATIVE_TEST: (
         ("tested negative for", "negative for", "阴性"),
@@ -196,8 +200,10 @@ _ABOUT_SOMETHING_ELSE = re.compile(
 )
 _THE_PATIENT = re.compile(r"\b(?:me|my|i|im)\b|我(?![妈爸姐哥弟妹老公])")
 # 、 lists things (乙肝、丙肝、HIV): what is said before or after the list is said of each.
+# A space between Chinese words ends a clause too: voice input and WeChat use it as a comma
+# ("甲氨蝶呤一个礼拜吃一次 还有羟氯喹 激素去年就停了").
 CLAUSE_BREAK = re.compile(
-    r"[,.;:!?()，。；：！？]|\b(?:but|except|although|though|however|whereas)\b"
+    r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|[,.;:!?()，。；：！？]|\b(?:but|except|although|though|however|whereas)\b"
     r"|\b(?:apart|other) (?:from|than)\b|但是|但|不过|除了"
     r"|\b(?:and|but) now\b|\bcurrently\b|现在|目前"
 )

@@ -257,11 +257,19 @@ _PAST = re.compile(
 )
 
 
+# "10mg 每天 就是两片", "20 mg, that's 4 tablets": the tablets the stated total is made of.
+_THAT_IS_TABLETS = re.compile(
+    rf"(?:也就是|就是|即|that'?s|that is|i\.?e\.?|so)\s*(?:\d+(?:\.\d+)?)\s*{_TABLET}"
+)
+
+
 def _rewrite_tablets(prepared: str) -> str:
     def half(m: re.Match[str]) -> str:
         return f" {float(next(group for group in m.groups() if group)) / 2:g} mg "
 
     stated = _stated_mg(prepared)
+    if stated:
+        prepared = _THAT_IS_TABLETS.sub(" ", prepared)
 
     def made_of(strength: float, count: float) -> str:
         """The mg a count of tablets makes; nothing when the patient also gave that total

@@ -231,7 +231,7 @@ _NEXT_SHOT = re.compile(
 # A clause that says which the shot just named was: "a covid booster last year, it was CoronaVac".
 _IT_WAS = re.compile(
     r"\s*(?:and\s+)?(?:it|that|which|this|the booster|the shot|the one)\s+(?:was|is|were)\b"
-    r"|\s*(?:是|打的是|就是)"
+    r"|\s*(?:不过|但是|但)?\s*(?:是|打的是|就是)"
 )
 
 

@@ -177,6 +177,12 @@ def _calendar_phrases(reader: _Reader) -> None:
         reader.read(pattern, lambda _m, d=day: reader.add(d, d))
 
 
+# "十几年了" (11 to 19 years), "十来年" (about ten), "二十多年".
+_ABOUT_TENS_OF_YEARS = re.compile(
+    r"(?:(?P<tens>[一二三四五六])?十|(?P<digits>[1-6])0)(?P<approx>几|来|多)\s*(?:个)?年(?:了|前)?"
+)
+
+
 def _durations(reader: _Reader) -> None:
     def english(match: re.Match[str]) -> None:
         unit = _UNITS[match["unit"]]
@@ -196,6 +202,12 @@ def _durations(reader: _Reader) -> None:
         within = bool(match["within"] or match["inside"])
         reader.add_shift(_CHINESE_UNITS[match["unit"]], amount, over, within)
 
+    def about_tens(match: re.Match[str]) -> None:
+        tens = 10 * int(match["digits"] or _CJK_DIGIT.get(match["tens"] or "一", 1))
+        fewest, most = (tens - 1, tens + 2) if match["approx"] == "来" else (tens + 1, tens + 9)
+        reader.add(_shift(reader.today, "years", most), _shift(reader.today, "years", fewest))
+
+    reader.read(_ABOUT_TENS_OF_YEARS, about_tens)
     reader.read(_HALF_YEAR, lambda _m: reader.add_shift("months", 6, False, False))
     reader.read(_DURATION, english)
     reader.read(_CHINESE_DURATION, chinese)
@@ -430,7 +442,7 @@ _AGE_SPAN = re.compile(
     r"\b(?:(?:ever\s+)?since|in|during|from|when\s+i\s+was\s+in)\s+(?:my|her|his)\s+"
     r"(?:(?P<part>early|mid|late)[\s-]*)?"
     r"(?P<decade>teens|twenties|thirties|forties|fifties|sixties|(?P<tens>[1-6])0'?s)\b"
-    r"|(?P<cjk>[1-6一二三四五六])(?:0|十)\s*(?P<cjkpart>多|几|来|出头)\s*(?:岁)?"
+    r"|(?P<cjk>[1-6一二三四五六])(?:0|十)\s*(?:(?P<cjkpart>多|几|来)\s*岁|(?P<early>出头))"
 )
 _CJK_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 
@@ -439,12 +451,32 @@ def _span_of(m: re.Match[str]) -> tuple[int, int]:
     """The youngest and oldest age a stretch of life means."""
     if m["cjk"]:
         tens = int(_CJK_DIGIT.get(m["cjk"], m["cjk"])) * 10
-        return (tens, tens + 3) if m["cjkpart"] == "出头" else (tens, tens + 9)
+        return (tens, tens + 3) if m["early"] else (tens, tens + 9)
     tens = 10 * (int(m["tens"]) if m["tens"] else _DECADES[m["decade"]])
     low, high = _PART_OF_DECADE.get(m["part"] or "", (0, 9))
     if tens == 10:  # teens: 13 to 19
         return max(13, tens + low), tens + high
     return tens + low, tens + high
+
+
+# "17年查出来的", "09年确诊": a year of this century (or the last), not 17 years; "病了17年",
+# "17年了", "17年前" are durations.
+_SHORT_CHINESE_YEAR = re.compile(
+    r"(?<![\d.])(?P<year>\d{2})年(?!前|以前|之前|了|多|来|半|左右|内|之内|以内|里|的时间)"
+)
+_BEFORE_A_DURATION = ("了", "有", "病", "快", "近", "满", "都", "已经", "这", "过", "共", "得")
+
+
+def _with_short_chinese_years(prepared: str, today: datetime.date) -> str:
+    def year(match: re.Match[str]) -> str:
+        before = prepared[max(0, match.start() - 2) : match.start()]
+        if any(before.endswith(word) for word in _BEFORE_A_DURATION):
+            return match[0]
+        two = int(match["year"])
+        full = 2000 + two if 2000 + two <= today.year else 1900 + two
+        return f"{full}年"
+
+    return _SHORT_CHINESE_YEAR.sub(year, prepared)
 
 
 # "生老二那年查出来的，老二今年五岁了": dated by a child's birth, and the child's age now.
@@ -511,6 +543,7 @@ def parse_when(
     prepared = words_to_digits(prepared)
     if isinstance(age_years, bool) or not isinstance(age_years, int):
         age_years = None
+    prepared = _with_short_chinese_years(prepared, today)
     reader = _Reader(prepared, today)
     _a_childs_birth(reader)
     _ages_then(reader, age_years)
@@ -539,6 +572,13 @@ def parse_when(
     if not reader.ranges:
         return UNSURE if is_unsure(prepared) else None
     common = _common_range(reader.ranges)
+    if common is None and _EITHER.search(prepared):  # "13年还是14年": one of them
+        common = DateRange(
+            min(r.earliest for r in reader.ranges), max(r.latest for r in reader.ranges)
+        )
     if common is None:
         return None
     return {"earliest": common.earliest.isoformat(), "latest": common.latest.isoformat()}
+
+
+_EITHER = re.compile(r"\bor\b|还是|或者|或是")

@@ -193,6 +193,8 @@ MEASURED_FILES = (
     "chinese_heldout_round2.yml",
     "heldout_round3.yml",
     "chinese_heldout_round3.yml",
+    "heldout_round4.yml",
+    "chinese_heldout_round4.yml",
 )
 
 

@@ -251,3 +251,34 @@ def test_round_3_medicines(text, medicines, incomplete, today, lexicon):
     found = read("medicines", text, today, lexicon)
     assert found["medicines"] + found["past"] == medicines
     assert found.get("incomplete", False) is incomplete
+
+
+# --- held-out round 4, first run on the stack, 2026-12-03 --------------------------------------
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("一七年就查出来了", "2017-01-01", "2017-12-31"),  # a year said digit by digit
+        ("零九年确诊的", "2009-01-01", "2009-12-31"),
+        ("17年查出来的", "2017-01-01", "2017-12-31"),  # the year 2017, not 17 years
+        ("病了17年", "2009-11-24", "2009-11-24"),  # a duration stays one
+        ("13年还是14年得的", "2013-01-01", "2014-12-31"),  # one or the other
+        ("她都病了十来年了", "2014-11-24", "2017-11-24"),
+        ("二十多年了", "1997-11-24", "2005-11-24"),
+    ],
+)
+def test_round_4_dates(text, earliest, latest, today, lexicon):
+    assert read("when", text, today, lexicon) == {"earliest": earliest, "latest": latest}
+
+
+def test_round_4_findings(today, lexicon):
+    born = read("age", "一九八五年出生的 属牛", today, lexicon)
+    assert born == {"min_years": 40, "max_years": 41}
+    assert read("steroid_dose", "强的松10mg 每天 就是两片", today, lexicon)["mg_per_day"] == 10.0
+    spaced = read("medicines", "甲氨蝶呤一个礼拜吃一次 还有羟氯喹 激素去年就停了", today, lexicon)
+    assert spaced["medicines"] == ["methotrexate", "hydroxychloroquine"]  # a space ends a clause
+    carer = "not sure, she had some procedure years ago, I don't know if it was a transplant"
+    assert read("transplant", carer, today, lexicon) == UNSURE
+    inlaw = read("viral_infections", "没有 乙肝是我婆婆有 我没有", today, lexicon)
+    assert inlaw["hepatitis_b"] is None
+    sinovac = read("vaccines", "打过新冠疫苗 不过是科兴的 就是那个灭活的", today, lexicon)
+    assert sinovac["generic_covid"] is False
