@@ -306,27 +306,11 @@ def where_to_talk(cluster: Cluster) -> str:
 
 
 def main() -> int:
-    from run import Stopped, raise_stopped, watch
+    from run import raise_stopped, serve
 
     signal.signal(signal.SIGTERM, raise_stopped)
     signal.signal(signal.SIGINT, raise_stopped)
-    config = ClusterConfig.from_env()
-    cluster = Cluster(config)
-    try:
-        cluster.start()
-        print(where_to_talk(cluster), flush=True)
-        print(f"\n{watch(cluster)}", file=sys.stderr, flush=True)
-        return 1
-    except Stopped as stop:
-        print(f"\n{stop}: stopping everything.", flush=True)
-        return 0
-    except StackError as error:
-        print(f"\nCould not start: {error}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        cluster.stop()
+    return serve(Cluster(ClusterConfig.from_env()), where_to_talk)
 
 
 if __name__ == "__main__":

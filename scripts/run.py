@@ -78,10 +78,15 @@ def watch(stack: Stack) -> str:
 
 def run_all(config: StackConfig) -> int:
     """Start everything, then watch: 0 on Ctrl-C / SIGTERM, 1 when a service cannot come back."""
-    stack = Stack(config)
+    return serve(Stack(config), where_to_talk)
+
+
+def serve(stack, banner) -> int:
+    """Start a stack (or `make cluster`'s cluster), print `banner(stack)`, then watch it until
+    Ctrl-C / SIGTERM (0) or a part that cannot come back (1)."""
     try:
         stack.start()
-        print(where_to_talk(stack), flush=True)
+        print(banner(stack), flush=True)
         print(f"\n{watch(stack)}", file=sys.stderr, flush=True)
         return 1
     except Stopped as stop:
