@@ -150,6 +150,7 @@ class _NameMatcher:
                     bucket = self._fuzzy_buckets.setdefault((len(words), len(key)), [])
                     bucket.append(key)
         self._max_words = max_words
+        self._cjk_one_off_lengths = sorted({length for length, _, _ in self._cjk_one_off})
 
     def find(self, text: str) -> list[str]:
         """Entry ids named in `text`, in order of appearance, without duplicates."""
@@ -241,9 +242,8 @@ class _NameMatcher:
 
     def _homophone_matches(self, compact: str, positions: list[int]) -> list[_Match]:
         """Names with one character typed as another of the same sound (羟绿喹 for 羟氯喹)."""
-        lengths = {length for length, _, _ in self._cjk_one_off}
         matches: list[_Match] = []
-        for length in lengths:
+        for length in self._cjk_one_off_lengths:
             for start in range(len(compact) - length + 1):
                 window = compact[start : start + length]
                 for at, typed in enumerate(window):
