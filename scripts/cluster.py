@@ -13,7 +13,7 @@ Settings (environment): HN2301_PG_HOST / _PORT / _USER / _PASSWORD / _DB (defaul
 absent), HN2301_REDIS_HOST / _PORT / _DB / _PREFIX (127.0.0.1:6379, 1, hn2301), the balancer's
 ports HN2301_RASA_PORT / HN2301_ACTIONS_PORT (5005 / 5055), the servers' ports
 HN2301_RASA_PORTS / HN2301_ACTIONS_PORTS (5101,5102 / 5151,5152), HN2301_DASHBOARD_PORT and
-HN2301_PAGE_PORT (8001 / 8000).
+HN2301_PAGE_PORT (8001 / 8000), and Rasa's TICKET_LOCK_LIFETIME (20 s, below).
 """
 
 from __future__ import annotations
@@ -45,6 +45,14 @@ from scripts.stack import (
 
 DEPLOY = ROOT / "deploy" / "cluster"
 CLUSTER_MODEL_LOAD_TIMEOUT_S = 420.0
+# Seconds a Rasa server's ticket in the Redis lock store lasts (Rasa's TICKET_LOCK_LIFETIME,
+# default 60). A server killed mid-turn leaves its ticket behind, and the turn HAProxy re-sends
+# to the other server waits until that ticket expires: 20 s, not a minute. The price: a turn
+# that takes longer than this (heavy load) no longer holds back the conversation's next
+# message, and a message that waited this long behind another gets the kind "something went
+# wrong" reply. A patient waits for each reply, so a conversation's next message rarely comes
+# while its turn still runs (a turn takes about a second; README, the soak, under load).
+DEFAULT_TICKET_LOCK_LIFETIME_S = 20
 TRACKER_TABLES = (
     "from extensions.erasable_tracker_store import ErasableSQLTrackerStore as S; import os; "
     "S(dialect='postgresql', host=os.environ['HN2301_PG_HOST'], "
@@ -94,6 +102,7 @@ class ClusterConfig(StackConfig):
     redis_port: int = 6379
     redis_db: int = 1
     redis_prefix: str = "hn2301"
+    ticket_lock_lifetime_s: int = DEFAULT_TICKET_LOCK_LIFETIME_S
     work_dir: Path = ROOT / "var" / "cluster"
     endpoints_source: Path = DEPLOY / "endpoints.yml"
     haproxy_config: Path = DEPLOY / "haproxy.cfg"
@@ -130,6 +139,9 @@ class ClusterConfig(StackConfig):
             redis_port=int(env("HN2301_REDIS_PORT", "6379")),
             redis_db=int(env("HN2301_REDIS_DB", "1")),
             redis_prefix=env("HN2301_REDIS_PREFIX", "hn2301"),
+            ticket_lock_lifetime_s=int(
+                env("TICKET_LOCK_LIFETIME", str(DEFAULT_TICKET_LOCK_LIFETIME_S))
+            ),
         )
 
     @classmethod
@@ -181,6 +193,7 @@ class Cluster(Stack):
             "HN2301_REDIS_PORT": str(config.redis_port),
             "HN2301_REDIS_DB": str(config.redis_db),
             "HN2301_REDIS_PREFIX": config.redis_prefix,
+            "TICKET_LOCK_LIFETIME": str(config.ticket_lock_lifetime_s),
             "HN2301_ACTIONS_BALANCER": f"127.0.0.1:{config.actions_port}",
             "HN2301_RASA_BIND": f"127.0.0.1:{config.rasa_port}",
             "HN2301_ACTIONS_BIND": f"127.0.0.1:{config.actions_port}",

@@ -134,12 +134,6 @@ def stored(cluster: Cluster, sender: str) -> dict:
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect: the turn right after kill -9 of a Rasa server can get HTTP 502 from "
-    "HAProxy (seen in a fresh-clone CI run, 2026-12-03); the request the killed server had "
-    "taken is not re-sent",
-)
 def test_a_screening_over_rest_survives_a_killed_rasa_server_and_action_server(cluster):
     patient = Patient(cluster)
     assert any("may I use your health answers" in t for t in patient.say("hi"))
