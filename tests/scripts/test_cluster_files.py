@@ -50,3 +50,9 @@ def test_haproxy_accepts_its_file_with_the_cluster_addresses(cluster_env):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_dead_rasa_servers_lock_ticket_holds_a_conversation_20_s_not_rasas_60(cluster_env):
+    """Rasa reads TICKET_LOCK_LIFETIME at start; the turn HAProxy re-sends waits for it."""
+    _, env = cluster_env
+    assert env["TICKET_LOCK_LIFETIME"] == "20"
