@@ -49,9 +49,11 @@ CLUSTER_MODEL_LOAD_TIMEOUT_S = 420.0
 # default 60). A server killed mid-turn leaves its ticket behind, and the turn HAProxy re-sends
 # to the other server waits until that ticket expires: 20 s, not a minute. The price: a turn
 # that takes longer than this (heavy load) no longer holds back the conversation's next
-# message, and a message that waited this long behind another gets the kind "something went
-# wrong" reply. A patient waits for each reply, so a conversation's next message rarely comes
-# while its turn still runs (a turn takes about a second; README, the soak, under load).
+# message; a patient waits for each reply, so that next message rarely comes while the turn
+# still runs. Whatever the lifetime, Rasa's lock has a gap: a waiting message whose own ticket
+# expires before the one ahead of it is gone (Rasa looks every second, so when the two were
+# taken within about a second) waits until Sanic's response timeout, 60 s, and the patient
+# gets the kind "send it again" reply (README, "the soak").
 DEFAULT_TICKET_LOCK_LIFETIME_S = 20
 TRACKER_TABLES = (
     "from extensions.erasable_tracker_store import ErasableSQLTrackerStore as S; import os; "
