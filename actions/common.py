@@ -48,12 +48,14 @@ def conversation_ended(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(json_message={"data": {"conversation_ended": True}})
 
 
-def asked(dispatcher: CollectingDispatcher, question: str, **where: Any) -> None:
-    """Tell the page and scripts which question is open (`position`/`total` where it has them).
+def question_data(question: str, **where: Any) -> dict[str, Any]:
+    """The custom payload that tells the page and scripts which question is open (`position`/
+    `total` where it has them), sent with the question's own message.
 
-    Rasa's socket.io channel emits a custom payload's keys as the event's arguments, so the
-    payload sits under `data`, as the page's other custom messages do."""
-    dispatcher.utter_message(json_message={"data": {"question": question, **where}})
+    Rasa's channels send a message's text and its custom payload as two messages (socket.io
+    emits a custom payload's keys as the event's arguments, so it sits under `data`, as the
+    page's other custom messages do); in the tracker they stay one event."""
+    return {"data": {"question": question, **where}}
 
 
 def answers_from(tracker: Tracker) -> dict[str, Answer]:

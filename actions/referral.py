@@ -15,12 +15,12 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     CONTACT_SLOTS,
     TRIAL,
-    asked,
     conversation_ended,
     leaves_question,
     now,
     open_message,
     patient_language,
+    question_data,
     store_engine,
     transcript_from,
 )
@@ -160,8 +160,8 @@ class ActionConfirmContact(Action):
         dispatcher.utter_message(
             text=messages.contact_summary(name, shown_phone, email, when, language),
             buttons=messages.buttons(messages.CONTACT_CONFIRM_OPTIONS, language),
+            json_message=question_data("contact_confirm"),
         )
-        asked(dispatcher, "contact_confirm")
         return []
 
 

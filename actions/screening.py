@@ -8,18 +8,19 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
     TRIAL,
     answers_from,
-    asked,
     conversation_ended,
     leaves_question,
     now,
     on_behalf_of,
     open_message,
     patient_language,
+    question_data,
     read_for,
     store_engine,
 )
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 CONSENT = "consent"
 READ_BACK = "readback"
 CONFIRM = "confirm_answer"
+FORM_SLOTS = [CONSENT, CONFIRM, *(question.id for question in TRIAL.questions)]
 
 
 class ActionGreet(Action):
@@ -71,6 +73,12 @@ class ActionGreet(Action):
         except StoreUnavailable:
             logger.warning("Store unavailable: a screening start was not counted")
         return []
+
+
+def _reask_done(tracker: Tracker) -> dict[str, Any]:
+    """Clear the re-ask mark, only when set: a turn sets no slot it does not change (every
+    event stays in the tracker, which Rasa reads, replays and sends on each turn)."""
+    return {"reasked_question": None} if tracker.get_slot("reasked_question") else {}
 
 
 def _extract_agreement(tracker: Tracker, slot: str) -> dict[str, Any]:
@@ -139,14 +147,14 @@ def _validate_question(question_id: str):
                     pending = {"question": question_id, "answer": answer.to_dict()}
                     if follow_ups:  # dated by the same words: kept once the reading is right
                         pending["follow_ups"] = follow_ups
-                    return {question_id: None, READ_BACK: pending, "reasked_question": None}
-            return {question_id: answer.to_dict(), **follow_ups, "reasked_question": None}
+                    return {question_id: None, READ_BACK: pending, **_reask_done(tracker)}
+            return {question_id: answer.to_dict(), **follow_ups, **_reask_done(tracker)}
         if tracker.get_slot("reasked_question") == question_id:
             dispatcher.utter_message(
                 text=messages.recorded_as_unsure_message(language=patient_language(tracker))
             )
             unsure = Answer(text=text, value=UNSURE)
-            return {question_id: unsure.to_dict(), "reasked_question": None}
+            return {question_id: unsure.to_dict(), **_reask_done(tracker)}
         return {question_id: None, "reasked_question": question_id}
 
     validate.__name__ = f"validate_{question_id}"
@@ -171,6 +179,31 @@ class ValidateScreeningForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_screening_form"
+
+    def domain_slots(self, domain: DomainDict) -> list[str]:
+        """The form's slots, known here: Rasa sends this action no domain (endpoints.yml,
+        `enable_selective_domain`), which saves serialising it on every turn."""
+        return FORM_SLOTS
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Read the answer, then ask what comes next in the same call. The domain has no
+        `action_ask_<slot>`, so Rasa's form asks nothing itself: one action server call a turn
+        instead of two (README, "Speed"). A turn the form rejects (a digression) drops these
+        messages with the rest, and the form asks again when it resumes."""
+        events = await super().run(dispatcher, tracker, domain)
+        requested = next(
+            (
+                event["value"]
+                for event in reversed(events)
+                if event.get("event") == "slot" and event.get("name") == REQUESTED_SLOT
+            ),
+            None,
+        )
+        if requested:
+            ask_for(dispatcher, tracker, requested)
+        return events
 
     async def required_slots(
         self,
@@ -248,9 +281,9 @@ class ValidateScreeningForm(FormValidationAction):
                     _record_consent(session, tracker)
             except StoreUnavailable:
                 logger.warning("Store unavailable at consent; it is recorded with the outcome")
-            return {CONSENT: True, "screening_status": "in_progress", "reasked_question": None}
+            return {CONSENT: True, "screening_status": "in_progress", **_reask_done(tracker)}
         if said == "no":
-            return {CONSENT: False, "reasked_question": None}
+            return {CONSENT: False, **_reask_done(tracker)}
         return {CONSENT: None, "reasked_question": CONSENT}
 
 
@@ -264,80 +297,57 @@ for _question in TRIAL.questions:
     setattr(ValidateScreeningForm, f"validate_{_question.id}", _validate_question(_question.id))
 
 
-class _AskQuestion:
-    """Ask one question with visible progress and its quick replies (re-phrased on a re-ask)."""
-
-    question_id: str
-
-    def name(self) -> str:
-        return f"action_ask_{self.question_id}"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        question = TRIAL.question(self.question_id)
-        position, total = progress(TRIAL, answers_from(tracker))
-        reask = tracker.get_slot("reasked_question") == question.id
-        language = patient_language(tracker)
-        dispatcher.utter_message(
-            text=messages.question_prompt(
-                question, position, total, reask=reask, language=language
-            ),
-            buttons=messages.buttons([(b.title, b.payload) for b in question.buttons], language),
-        )
-        asked(dispatcher, question.id, position=position, total=max(total, position))
-        return []
-
-
-for _question in TRIAL.questions:
-    _name = "".join(part.title() for part in _question.id.split("_"))
-    globals()[f"ActionAsk{_name}"] = type(
-        f"ActionAsk{_name}", (_AskQuestion, Action), {"question_id": _question.id}
+def ask_question(dispatcher: CollectingDispatcher, tracker: Tracker, question_id: str) -> None:
+    """One question with visible progress and its quick replies (re-phrased on a re-ask)."""
+    question = TRIAL.question(question_id)
+    position, total = progress(TRIAL, answers_from(tracker))
+    reask = tracker.get_slot("reasked_question") == question.id
+    language = patient_language(tracker)
+    dispatcher.utter_message(
+        text=messages.question_prompt(question, position, total, reask=reask, language=language),
+        buttons=messages.buttons([(b.title, b.payload) for b in question.buttons], language),
+        json_message=question_data(question.id, position=position, total=max(total, position)),
     )
 
 
-class ActionAskConsent(Action):
-    def name(self) -> str:
-        return "action_ask_consent"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        reask = tracker.get_slot("reasked_question") == CONSENT
-        language = patient_language(tracker)
-        dispatcher.utter_message(
-            text=messages.consent_question(reask=reask, language=language),
-            buttons=messages.buttons(messages.CONSENT_OPTIONS, language),
-        )
-        asked(dispatcher, CONSENT)
-        return []
+def ask_consent(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    reask = tracker.get_slot("reasked_question") == CONSENT
+    language = patient_language(tracker)
+    dispatcher.utter_message(
+        text=messages.consent_question(reask=reask, language=language),
+        buttons=messages.buttons(messages.CONSENT_OPTIONS, language),
+        json_message=question_data(CONSENT),
+    )
 
 
-class ActionAskConfirmAnswer(Action):
+def ask_confirm_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Say back what decides an outcome: "Now: prednisone 5 mg a day. Is that right?" """
+    pending = tracker.get_slot(READ_BACK) or {}
+    question_id = pending.get("question")
+    if not question_id:
+        return
+    answer = Answer.from_dict(pending["answer"])
+    language = patient_language(tracker)
+    text = messages.readback_message(
+        TRIAL, question_id, answer.value, answers_from(tracker), language=language
+    )
+    if tracker.get_slot("reasked_question") == CONFIRM:
+        text = messages.joined([messages.readback_reask_message(language), text], language)
+    dispatcher.utter_message(
+        text=text,
+        buttons=messages.buttons(messages.READ_BACK_OPTIONS, language),
+        json_message=question_data("readback", about=question_id),
+    )
 
-    def name(self) -> str:
-        return f"action_ask_{CONFIRM}"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        pending = tracker.get_slot(READ_BACK) or {}
-        question_id = pending.get("question")
-        if not question_id:
-            return []
-        answer = Answer.from_dict(pending["answer"])
-        language = patient_language(tracker)
-        text = messages.readback_message(
-            TRIAL, question_id, answer.value, answers_from(tracker), language=language
-        )
-        if tracker.get_slot("reasked_question") == CONFIRM:
-            text = messages.joined([messages.readback_reask_message(language), text], language)
-        dispatcher.utter_message(
-            text=text, buttons=messages.buttons(messages.READ_BACK_OPTIONS, language)
-        )
-        asked(dispatcher, "readback", about=question_id)
-        return []
+def ask_for(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> None:
+    """Ask for the form's slot: consent, "is that right?" or a question of the trial."""
+    if slot == CONSENT:
+        ask_consent(dispatcher, tracker)
+    elif slot == CONFIRM:
+        ask_confirm_answer(dispatcher, tracker)
+    else:
+        ask_question(dispatcher, tracker, slot)
 
 
 def _current_question_id(tracker: Tracker) -> str | None:
@@ -515,17 +525,17 @@ class ActionScreeningOutcome(Action):
             logger.warning("Store unavailable: outcome given but not stored")
         language = patient_language(tracker)
         *statements, offer_question = messages.outcome_messages(TRIAL, assessment, language)
+        offer = (
+            "referral" if assessment.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) else "other_studies"
+        )
         for text in statements:
             dispatcher.utter_message(text=text)
         dispatcher.utter_message(json_message={"data": {"outcome": assessment.outcome}})
         dispatcher.utter_message(
             text=offer_question,
             buttons=messages.buttons(messages.OFFER_OPTIONS, language),
+            json_message=question_data("referral_offer" if offer == "referral" else "news_offer"),
         )
-        offer = (
-            "referral" if assessment.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) else "other_studies"
-        )
-        asked(dispatcher, "referral_offer" if offer == "referral" else "news_offer")
         return [
             SlotSet("screening_status", "finished"),
             SlotSet("screening_outcome", assessment.outcome),

@@ -77,13 +77,13 @@ def answers(url: str, expected_text: str = "") -> Callable[[], bool]:
 
 
 def write_endpoints(source: Path, target: Path, action_url: str, tracker_db: Path | None) -> Path:
-    """Copy Rasa's endpoints.yml with the action server URL (and SQLite tracker file) replaced.
+    """Copy Rasa's endpoints.yml with the action server's URL (and SQLite tracker file) replaced.
 
     Everything else (the tracker store's class, a lock store) is kept as the operator wrote it;
     with `tracker_db` the tracker store's database becomes that SQLite file.
     """
     endpoints = yaml.safe_load(source.read_text()) or {}
-    endpoints["action_endpoint"] = {"url": action_url}
+    endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}), "url": action_url}
     if tracker_db is not None:
         tracker_store = {
             key: value

@@ -1,6 +1,7 @@
 """The screening form's validators and the screening actions, on real trackers."""
 
 import asyncio
+from unittest.mock import ANY
 
 import pytest
 import yaml
@@ -91,8 +92,7 @@ def test_a_huge_message_gets_a_kind_reply_and_loses_nothing(dispatcher, domain):
 
 
 def test_question_is_asked_with_progress_and_buttons(dispatcher, domain):
-    action = screening.ActionAskSleDiagnosis()
-    run(action.run(dispatcher, make_tracker(answered(age=("34", 34))), domain))
+    screening.ask_question(dispatcher, make_tracker(answered(age=("34", 34))), "sle_diagnosis")
     message = dispatcher.messages[0]
     assert message["text"].startswith("Question 2 of about ")
     assert TRIAL.question("sle_diagnosis").ask in message["text"]
@@ -100,7 +100,7 @@ def test_question_is_asked_with_progress_and_buttons(dispatcher, domain):
 
 
 def test_the_re_ask_gives_an_example(dispatcher, domain):
-    run(screening.ActionAskAge().run(dispatcher, make_tracker({"reasked_question": "age"}), domain))
+    screening.ask_question(dispatcher, make_tracker({"reasked_question": "age"}), "age")
     assert TRIAL.question("age").reask in texts(dispatcher)[0]
 
 
@@ -217,6 +217,27 @@ def extract(slot, tracker, dispatcher, domain):
     return run(getattr(FORM, f"extract_{slot}")(dispatcher, tracker, domain))
 
 
+def test_one_call_reads_the_answer_and_asks_the_next_question(dispatcher, domain):
+    """The form's only action server call a turn: no `action_ask_*` call after it (speed)."""
+    tracker = open_tracker("age", "I'm 41", slots={"consent": True})
+    events = run(FORM.run(dispatcher, tracker, {}))  # Rasa sends this action no domain
+    slots = {event["name"]: event["value"] for event in events}
+    assert slots["age"]["value"] == 41
+    assert slots["requested_slot"] == "sle_diagnosis"
+    assert "reasked_question" not in slots  # nothing set that did not change
+    assert TRIAL.question("sle_diagnosis").ask in texts(dispatcher)[0]
+    assert payloads(dispatcher) == [{"question": "sle_diagnosis", "position": 2, "total": ANY}]
+
+
+def test_an_unreadable_answer_is_asked_again_in_other_words(dispatcher, domain):
+    tracker = open_tracker("age", "blue", slots={"consent": True})
+    events = run(FORM.run(dispatcher, tracker, {}))
+    assert {"event": "slot", "name": "reasked_question", "value": "age", "timestamp": None} in (
+        events
+    )
+    assert TRIAL.question("age").reask in texts(dispatcher)[0]
+
+
 def test_an_answer_the_nlu_took_for_a_digression_is_still_the_answer(dispatcher, domain):
     """Regression: "forty four, forty five in May" got "Why I ask" and the question again."""
     tracker = open_tracker("age", "forty four, forty five in May", intent="ask_why")
@@ -250,15 +271,11 @@ def test_consent_in_peoples_words(text, store, dispatcher, domain):
 
 
 def test_every_question_carries_its_id_and_progress(dispatcher, domain):
-    run(
-        screening.ActionAskSleDiagnosis().run(
-            dispatcher, make_tracker(answered(age=("34", 34))), domain
-        )
-    )
+    screening.ask_question(dispatcher, make_tracker(answered(age=("34", 34))), "sle_diagnosis")
     [payload] = payloads(dispatcher)
     assert payload["question"] == "sle_diagnosis"
     assert payload["position"] == 2 and payload["total"] >= 2
-    run(screening.ActionAskConsent().run(dispatcher, make_tracker(), domain))
+    screening.ask_consent(dispatcher, make_tracker())
     assert payloads(dispatcher)[-1] == {"question": "consent"}
 
 
@@ -276,7 +293,7 @@ def test_current_medicines_are_read_back_before_they_are_judged(dispatcher, doma
     assert result["readback"]["question"] == "current_medicines"
     slots = {"consent": True, "readback": result["readback"]}
     assert required(slots) == ["confirm_answer"]
-    run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
+    screening.ask_confirm_answer(dispatcher, make_tracker(slots))
     said = texts(dispatcher)[0]
     assert "Now: Hydroxychloroquine (Plaquenil) and Mycophenolate mofetil (CellCept)." in said
     assert said.endswith("Is that right?")
@@ -322,7 +339,7 @@ def test_the_medicines_are_read_back_once_after_the_last_medicine_question(dispa
         FORM.validate_immunosuppressant_history("cellcept", dispatcher, make_tracker(slots), domain)
     )
     slots["readback"] = result["readback"]
-    run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
+    screening.ask_confirm_answer(dispatcher, make_tracker(slots))
     said = texts(dispatcher)[0]
     assert "Now: Hydroxychloroquine (Plaquenil) and Prednisone 10 mg a day." in said
     assert "Ever taken: Mycophenolate mofetil (CellCept)." in said
@@ -338,7 +355,7 @@ def test_a_steroid_is_read_back_with_its_dose_when_nothing_else_is_asked(dispatc
     slots["current_medicines"] = medicines_answer("plaquenil, cellcept and prednisone")  # 2 I4
     result = run(FORM.validate_steroid_dose("10 mg a day", dispatcher, make_tracker(slots), domain))
     slots["readback"] = result["readback"]
-    run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
+    screening.ask_confirm_answer(dispatcher, make_tracker(slots))
     assert "Prednisone 10 mg a day." in texts(dispatcher)[0]
 
 
@@ -348,7 +365,7 @@ def test_an_answer_with_context_words_is_read_back_in_plain_words(dispatcher, do
     assert result["transplant"] is None
     assert result["readback"] == {"question": "transplant", "answer": {"text": text, "value": "no"}}
     slots = {"consent": True, "readback": result["readback"]}
-    run(screening.ActionAskConfirmAnswer().run(dispatcher, make_tracker(slots), domain))
+    screening.ask_confirm_answer(dispatcher, make_tracker(slots))
     assert "I have your answer as: No." in texts(dispatcher)[0]
     assert payloads(dispatcher) == [{"question": "readback", "about": "transplant"}]
 
