@@ -56,6 +56,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.trial import load_trial  # noqa: E402 (after the path is set)
+from scripts.patients import post  # noqa: E402
 
 EVAL_DIR = ROOT / "tests" / "eval"
 QUESTION_IDS = frozenset(question.id for question in load_trial().questions)
@@ -342,17 +343,6 @@ class Result:
             lines.append(f"  patient: {text}")
             lines.extend(f"    {line}" for line in bot_lines(replies))
         return "\n".join(lines)
-
-
-def post(url: str, sender: str, text: str, timeout: float = 90.0) -> list[dict]:
-    request = urllib.request.Request(  # noqa: S310 (a local http URL)
-        url,
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (local URL)
-        return json.loads(response.read()) or []
 
 
 def play(url: str, conversation: Conversation) -> Result:

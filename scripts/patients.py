@@ -11,9 +11,11 @@ list, or socket.io's `bot_uttered` events), so REST and socket.io patients share
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,10 +54,12 @@ ELIGIBLE_ANSWERS = {
     "disease_activity_score": "skip",
     "travel": "yes",
     "referral_offer": "yes",
+    "contact_name": "Wang Fang",
+    "contact_phone": "+86 139 1234 5678",
+    "contact_email": "wang.fang@example.com",
+    "contact_time": "evenings",
     "contact_confirm": "yes",
 }
-# The referral form asks for these in turn, after the patient accepts the referral.
-CONTACT_DETAILS = ["Wang Fang", "+86 139 1234 5678", "wang.fang@example.com", "evenings"]
 REFERENCE_CODE = re.compile(
     re.escape(REFERENCE_PREFIX) + f"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}"
 )
@@ -79,6 +83,18 @@ class Screening:
     @property
     def referred(self) -> bool:
         return self.reference_code is not None
+
+
+def post(url: str, sender: str, text: str, timeout: float = 90.0) -> list[dict]:
+    """One message to Rasa's REST webhook; the bot's messages."""
+    request = urllib.request.Request(  # noqa: S310 (a local http URL)
+        url,
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (local URL)
+        return json.loads(response.read()) or []
 
 
 def open_question(messages: list[dict[str, Any]]) -> str | None:
@@ -127,15 +143,8 @@ def screen(
     answers = answers or ELIGIBLE_ANSWERS
     screening = Screening(sender=sender)
     reply = _turn(send, "hi", screening, retry)
-    contact = iter(CONTACT_DETAILS)
     for _ in range(MAX_TURNS):
         question = open_question(reply)
-        if question is None and screening.outcome == "referral_offer":
-            detail = next(contact, None)
-            if detail is None:
-                break
-            reply = _turn(send, detail, screening, retry)
-            continue
         if question is None:
             break
         screening.questions.append(question)
