@@ -17,11 +17,15 @@ return. Any other answer, another server's turn or an erasure, reads the databas
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy
+import sqlalchemy.orm
+import sqlalchemy.pool
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -65,8 +69,17 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy 1.4 opens a new SQLite connection for every query (NullPool); a pool
+            # keeps them, as SQLAlchemy 2.0 does. Each connection is used by one thread at a time.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sqlalchemy.create_engine(
+                url,
+                poolclass=sqlalchemy.pool.QueuePool,
+                connect_args={"check_same_thread": False},
+            )
             sqlalchemy.event.listen(self.engine, "connect", _sqlite_write_ahead)
-            self.engine.dispose()  # connections opened while creating the tables get it too
+            self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
         self.kept_conversations = int(kept_conversations)
         # sender id -> (id of its newest stored event, its latest session's events)
         self._kept: OrderedDict[str, tuple[int, list[Event]]] = OrderedDict()
@@ -97,6 +110,16 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         tracker = await super().retrieve(sender_id)
         self._keep(sender_id, newest, list(tracker.events) if tracker else [])
         return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The turn's new events. A tracker built from the kept events (this turn read them,
+        under Rasa's lock) has them first, and the database holds exactly those: no need to
+        count them there."""
+        kept = self._kept.get(tracker.sender_id)
+        stored = len(kept[1]) if kept else 0
+        if 0 < stored <= len(tracker.events) and tracker.events[stored - 1] is kept[1][-1]:
+            return itertools.islice(tracker.events, stored, None)
+        return super()._additional_events(session, tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASE_SLOT):

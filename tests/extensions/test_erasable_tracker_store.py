@@ -110,3 +110,20 @@ def test_only_the_most_recent_conversations_are_kept(path):
         turn(store, sender, UserUttered("hello"))
     assert list(store._kept) == ["patient-2", "patient-3"]
     assert retrieve(store, "patient-1") is not None  # read from the database
+
+
+def test_a_tracker_built_elsewhere_is_saved_by_counting_what_is_stored(path):
+    store = store_at(path)
+    turn(store, "patient-1", UserUttered("hello", timestamp=1.0))
+    rebuilt = retrieve(store_at(path, kept_conversations=0), "patient-1")
+    rebuilt.update(UserUttered("more", timestamp=2.0))
+    asyncio.run(store.save(rebuilt))
+    texts = [e.text for e in retrieve(store_at(path), "patient-1").events if e.type_name == "user"]
+    assert texts == ["hello", "more"]
+
+
+def test_sqlite_connections_are_pooled_not_opened_for_every_query(path):
+    store = store_at(path)
+    turn(store, "patient-1", UserUttered("hello"))
+    turn(store, "patient-1", UserUttered("again"))
+    assert store.engine.pool.checkedin() >= 1
