@@ -55,6 +55,11 @@ CLUSTER_MODEL_LOAD_TIMEOUT_S = 420.0
 # taken within about a second) waits until Sanic's response timeout, 60 s, and the patient
 # gets the kind "send it again" reply (README, "the soak").
 DEFAULT_TICKET_LOCK_LIFETIME_S = 20
+# Connections the kernel holds for a Rasa server until its event loop accepts them (Rasa's
+# SANIC_BACKLOG, default 100). A loop busy with 100 turns accepts late; with 100, new requests
+# and HAProxy's health checks were refused (SYN dropped) at 200 screenings at once, so HAProxy
+# took both servers out.
+RASA_BACKLOG = 1024
 TRACKER_TABLES = (
     "from extensions.erasable_tracker_store import ErasableSQLTrackerStore as S; import os; "
     "S(dialect='postgresql', host=os.environ['HN2301_PG_HOST'], "
@@ -196,6 +201,7 @@ class Cluster(Stack):
             "HN2301_REDIS_DB": str(config.redis_db),
             "HN2301_REDIS_PREFIX": config.redis_prefix,
             "TICKET_LOCK_LIFETIME": str(config.ticket_lock_lifetime_s),
+            "SANIC_BACKLOG": os.environ.get("SANIC_BACKLOG", str(RASA_BACKLOG)),
             "HN2301_ACTIONS_BALANCER": f"127.0.0.1:{config.actions_port}",
             "HN2301_RASA_BIND": f"127.0.0.1:{config.rasa_port}",
             "HN2301_ACTIONS_BIND": f"127.0.0.1:{config.actions_port}",
