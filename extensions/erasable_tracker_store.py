@@ -21,6 +21,7 @@ import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy
@@ -48,6 +49,20 @@ def _sqlite_write_ahead(connection: Any, _: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@dataclass
+class _Kept:
+    """A conversation as this store last saved or read it: what the database held then
+    (the newest event's id and the number of events, all sessions) and the latest session."""
+
+    newest: int | None
+    total: int
+    events: list[Event]
+
+    @property
+    def stored(self) -> tuple[int | None, int]:
+        return self.newest, self.total
 
 
 def latest_session(events: list[Event]) -> list[Event]:
@@ -81,53 +96,66 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             sqlalchemy.event.listen(self.engine, "connect", _sqlite_write_ahead)
             self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
         self.kept_conversations = int(kept_conversations)
-        # sender id -> (id of its newest stored event, its latest session's events)
-        self._kept: OrderedDict[str, tuple[int, list[Event]]] = OrderedDict()
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
 
-    def _newest_event_id(self, sender_id: str) -> int | None:
+    def _stored(self, sender_id: str) -> tuple[int | None, int]:
+        """The id of the conversation's newest stored event and how many it has, all sessions."""
         with self.session_scope() as session:
-            return session.scalar(
-                sqlalchemy.select(sqlalchemy.func.max(self.SQLEvent.id)).where(
-                    self.SQLEvent.sender_id == sender_id
-                )
-            )
+            newest, total = session.execute(
+                sqlalchemy.select(
+                    sqlalchemy.func.max(self.SQLEvent.id), sqlalchemy.func.count(self.SQLEvent.id)
+                ).where(self.SQLEvent.sender_id == sender_id)
+            ).one()
+        return newest, total
 
-    def _keep(self, sender_id: str, newest: int | None, events: list[Event]) -> None:
-        if newest is None or self.kept_conversations <= 0:
+    def _keep(self, sender_id: str, kept: _Kept | None) -> None:
+        if kept is None or kept.newest is None or self.kept_conversations <= 0:
             self._kept.pop(sender_id, None)
             return
-        self._kept[sender_id] = (newest, events)
+        self._kept[sender_id] = kept
         self._kept.move_to_end(sender_id)
         while len(self._kept) > self.kept_conversations:
             self._kept.popitem(last=False)
 
+    def _kept_for(self, tracker: DialogueStateTracker) -> _Kept | None:
+        """The kept events, when this tracker was built from them (this turn, under Rasa's lock)."""
+        kept = self._kept.get(tracker.sender_id)
+        if kept is None or not 0 < len(kept.events) <= len(tracker.events):
+            return None
+        return kept if tracker.events[len(kept.events) - 1] is kept.events[-1] else None
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        newest = self._newest_event_id(sender_id)
+        newest, total = self._stored(sender_id)
         kept = self._kept.get(sender_id)
-        if kept is not None and self.domain is not None and newest == kept[0]:
+        if kept is not None and self.domain is not None and (newest, total) == kept.stored:
             self._kept.move_to_end(sender_id)
-            return DialogueStateTracker.from_events(sender_id, kept[1], self.domain.slots)
+            return DialogueStateTracker.from_events(sender_id, kept.events, self.domain.slots)
         tracker = await super().retrieve(sender_id)
-        self._keep(sender_id, newest, list(tracker.events) if tracker else [])
+        self._keep(sender_id, tracker and _Kept(newest, total, list(tracker.events)))
         return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The turn's new events. A tracker built from the kept events (this turn read them,
-        under Rasa's lock) has them first, and the database holds exactly those: no need to
-        count them there."""
-        kept = self._kept.get(tracker.sender_id)
-        stored = len(kept[1]) if kept else 0
-        if 0 < stored <= len(tracker.events) and tracker.events[stored - 1] is kept[1][-1]:
-            return itertools.islice(tracker.events, stored, None)
+        """The turn's new events: after the kept ones, which are exactly what the database
+        holds of this session (no need to count them there), else as Rasa finds them."""
+        kept = self._kept_for(tracker)
+        if kept is not None:
+            return itertools.islice(tracker.events, len(kept.events), None)
         return super()._additional_events(session, tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASE_SLOT):
             self.erase(tracker.sender_id)
             return
+        before = self._kept_for(tracker)
         await super().save(tracker)
-        newest = self._newest_event_id(tracker.sender_id)
-        self._keep(tracker.sender_id, newest, latest_session(list(tracker.events)))
+        newest, total = self._stored(tracker.sender_id)
+        # Kept only when the database grew by exactly this turn's events: anything else (a
+        # second server writing at the same time) reads the database at the next message.
+        grew_by_this_turn = before is not None and total == before.total + (
+            len(tracker.events) - len(before.events)
+        )
+        events = latest_session(list(tracker.events))
+        self._keep(tracker.sender_id, _Kept(newest, total, events) if grew_by_this_turn else None)
 
     def erase(self, sender_id: str) -> None:
         """Delete every event of the conversation, from every session."""

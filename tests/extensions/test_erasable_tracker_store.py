@@ -97,6 +97,19 @@ def test_another_servers_turn_is_read_from_the_database(path):
     assert texts == ["hello", "my answer"]
 
 
+def test_a_turn_saved_while_another_server_wrote_is_not_kept(path):
+    """Rasa's lock keeps one conversation on one server at a time; should it ever fail, the
+    events another server wrote in between are read, not hidden behind the kept ones."""
+    first, second = store_at(path), store_at(path)
+    turn(first, "patient-1", UserUttered("hello", timestamp=1.0))
+    tracker = retrieve(first, "patient-1")
+    turn(second, "patient-1", UserUttered("from the other server", timestamp=2.0))
+    tracker.update(UserUttered("mine", timestamp=3.0))
+    asyncio.run(first.save(tracker))
+    texts = [e.text for e in retrieve(first, "patient-1").events if isinstance(e, UserUttered)]
+    assert "from the other server" in texts and "mine" in texts
+
+
 def test_a_conversation_another_server_erased_is_gone_here_too(path):
     first, second = store_at(path), store_at(path)
     turn(first, "patient-1", UserUttered("hello"))
@@ -108,6 +121,7 @@ def test_only_the_most_recent_conversations_are_kept(path):
     store = store_at(path, kept_conversations=2)
     for sender in ("patient-1", "patient-2", "patient-3"):
         turn(store, sender, UserUttered("hello"))
+        turn(store, sender, UserUttered("yes"))
     assert list(store._kept) == ["patient-2", "patient-3"]
     assert retrieve(store, "patient-1") is not None  # read from the database
 
