@@ -9,6 +9,7 @@ RASA := $(VENV)/bin/rasa
 help:
 	@echo "make run         set up, train if needed, start the assistant, dashboard and patient page"
 	@echo "make cluster     2 Rasa + 2 action servers behind HAProxy, on local PostgreSQL and Redis"
+	@echo "make soak        200 screenings at once through the cluster while parts fail; nothing lost?"
 	@echo "make test        set up, train if needed, run every test"
 	@echo "make shell       talk to the assistant in this terminal"
 	@echo "make lint        ruff"
@@ -31,6 +32,12 @@ run: model
 cluster: model
 	@bash scripts/ensure_test_tools.sh cluster
 	@$(PY) scripts/cluster.py
+
+# 200 whole screenings at once (REST and socket.io) through the cluster while a Rasa server and
+# an action server are killed and PostgreSQL and Redis restarted (scripts/soak.py; SOAK_ARGS).
+soak: model
+	@bash scripts/ensure_test_tools.sh cluster
+	$(PY) scripts/soak.py $(SOAK_ARGS)
 
 test: model
 	@bash scripts/ensure_test_tools.sh

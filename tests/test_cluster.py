@@ -15,6 +15,7 @@ elsewhere it is skipped, unless CI is set, when it fails.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -34,6 +35,7 @@ import socketio
 from bot.store import repository
 from bot.store.db import make_engine, session_scope
 from scripts.cluster import Cluster, ClusterConfig
+from scripts.soak import SoakOptions, soak
 from scripts.stack import DEFAULT_MODEL, StackError
 from tests.support.stack import new_sender
 from tests.test_rest_screenings import EVERYTHING_FINE, asked
@@ -226,3 +228,34 @@ def test_a_screening_over_socketio_long_polling_stays_on_one_rasa_server(cluster
     finally:
         patient.client.disconnect()
     assert tracker_user_texts(cluster, patient.session_id) == ["hi", "yes", "I was born in 1950"]
+
+
+def test_a_short_soak_loses_nothing_while_each_part_fails_once(cluster):
+    """scripts/soak.py's CI version: 20 screenings, half REST and half socket.io, while a Rasa
+    server and an action server are killed -9 and PostgreSQL and Redis restarted.
+
+    A known defect outside the cluster's files (README, "the soak"): a message whose turn Rasa
+    saved but which the patient was told had failed (the server killed before its reply went
+    out; the Redis lock's release failing while Redis restarts) is handled again when sent
+    again, as the answer to the next question. The test xfails, naming it, when that is all
+    that went wrong, and fails on anything else."""
+    out = io.StringIO()
+    report = soak(cluster, SoakOptions(screenings=20, deadline_s=170), out)
+    summary = report.text() + "\n" + report.failure_dump()
+    check = report.check
+    unfinished = {played.sender for played in report.played if not played.finished}
+    assert report.started == 20 and unfinished <= check.misplaced_in, summary + cluster.logs()
+    lost = (check.answers_lost, check.outcomes_lost, check.referrals_lost)
+    assert lost == (0, 0, 0) and check.duplicate_referrals == 0, summary
+    assert report.silent_turns == 0 and report.tally.slowed_down == 0, summary
+    assert not report.deadline_passed and report.given_up == [], summary
+    assert [fault.name for fault in report.faults if fault.back_after is not None] == [
+        "kill -9 rasa-1",
+        "kill -9 actions-1",
+        "restart PostgreSQL",
+        "restart Redis",
+    ], summary
+    assert report.tally.turns >= report.finished * 25, summary
+    if check.misplaced_in:
+        pytest.xfail(f"known defect, a message handled twice (README, 'the soak'):\n{summary}")
+    assert report.exit_status == 0, summary
