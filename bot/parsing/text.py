@@ -49,6 +49,9 @@ UNSURE_PHRASES = (
     "not that i know",
     "hard to say",
     "who knows",
+    "undecided",
+    "havent decided",
+    "not decided",
 )
 _UNSURE_CJK = (
     "不知道",
@@ -70,6 +73,11 @@ _UNSURE_CJK = (
     "说不准",
     "可能吧",
     "不一定",
+    "说不好",
+    "没想好",
+    "还没决定",
+    "要商量",
+    "得商量",
 )
 _UNSURE_EMOJI = ("🤷", "❓", "?")
 # A hedged answer ("好像有", "可能没有", "应该没有"): a guess, never a no (不可能 is a no; a hedged

@@ -282,3 +282,18 @@ def test_round_4_findings(today, lexicon):
     assert inlaw["hepatitis_b"] is None
     sinovac = read("vaccines", "打过新冠疫苗 不过是科兴的 就是那个灭活的", today, lexicon)
     assert sinovac["generic_covid"] is False
+
+
+# --- the first held-out sets, again on the stack after the speed work, 2026-12-03 ---------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个要跟老公商量一下，现在说不好",  # was read as nothing, then taken for a greeting
+        "还没想好",
+        "还没决定",
+        "I haven't decided yet",
+        "undecided",
+    ],
+)
+def test_not_decided_is_not_sure(text, today, lexicon):
+    assert read("contraception", text, today, lexicon) == UNSURE
