@@ -19,6 +19,15 @@ sent again continues the screening at the same question. When Rasa's tracker sto
 database) fails, Rasa's own fail-safe would go on with an empty conversation; here the turn
 fails instead, with the same kind message.
 
+A message sent again is not handled twice. The page and scripts give each message an id
+(metadata `message_id`) and send a message again with the same id when no reply came (a dropped
+connection; HAProxy re-sends a request whose server died). Under Rasa's own lock for the
+conversation, the guard looks at the conversation's latest message in the tracker store: when it
+is this id, the turn was handled (and saved) already, and its stored replies are sent again
+instead of reading the answer a second time, as the answer to the next question. A turn that
+raised after its events were saved (the lock store failing at release, the database at the
+end) is answered the same way, from the store, rather than with "send it again".
+
 No patient text reaches the error log: a failed turn is logged by its exception's type and stack
 only, and the error records of Rasa's processor and actions lose their exception's message.
 """
@@ -42,6 +51,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint
 from sanic.request import Request
 
@@ -322,6 +332,58 @@ class HeldOutputChannel(OutputChannel):
 
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# A client's id for one message: a UUID, hex or the like, never free text.
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# After a turn raised, how often to look whether it was saved all the same (the database may be
+# restarting), and how long to wait between looks.
+_SAVED_CHECKS = 3
+_SAVED_CHECK_PAUSE_S = 1.0
+
+
+def client_message_id(metadata: object) -> str | None:
+    """The id the page or a script gave the message (metadata `message_id`), if well formed."""
+    given = metadata.get("message_id") if isinstance(metadata, dict) else None
+    return given if isinstance(given, str) and _MESSAGE_ID.fullmatch(given) else None
+
+
+async def stored_replies(agent: Any, sender: str, message_id: str) -> list[dict] | None:
+    """The replies to the conversation's latest message, when that message is `message_id`:
+    the turn was handled and saved. None when the latest message is another one."""
+    tracker = await agent.tracker_store.retrieve(sender)
+    if tracker is None:
+        return None
+    replies: list[dict] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return list(reversed(replies)) if event.message_id == message_id else None
+        if isinstance(event, BotUttered):
+            replies.append(event.message())
+    return None
+
+
+async def _saved_replies_after_failure(agent: Any, sender: str, message_id: str) -> list | None:
+    for check in range(_SAVED_CHECKS):
+        try:
+            return await stored_replies(agent, sender, message_id)
+        except Exception as error:  # the store is still away: look again, then give up
+            logger.warning("Could not check whether a failed turn was saved: %s", _describe(error))
+            if check + 1 < _SAVED_CHECKS:
+                await asyncio.sleep(_SAVED_CHECK_PAUSE_S)
+    return None
+
+
+async def _handle_once(agent: Any, message: UserMessage, held: HeldOutputChannel) -> None:
+    """Handle the message unless the tracker shows it was handled: then send its replies again.
+    Both under Rasa's lock for the conversation, as Rasa's Agent.handle_message takes it."""
+    sender = str(message.sender_id)
+    async with agent.lock_store.lock(sender):
+        replies = await stored_replies(agent, sender, message.message_id)
+        if replies is None:
+            await agent.processor.handle_message(message)
+            return
+        logger.info("A message sent again was answered from the tracker store")
+        for reply in replies:
+            await held.send_response(sender, reply)
 
 
 def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
@@ -350,14 +412,29 @@ def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
         turn = Turn()
         held = HeldOutputChannel(message.output_channel, turn)
         message.output_channel = held
+        client_id = client_message_id(message.metadata)
+        if client_id:
+            message.message_id = client_id  # kept with the message in the tracker
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        raised = False
         token = _TURN.set(turn)
         try:
-            await on_new_message(message)
+            if client_id and agent is not None and agent.is_ready():
+                await _handle_once(agent, message, held)
+            else:
+                await on_new_message(message)
         except (Exception, asyncio.CancelledError) as error:
-            turn.failed = True
+            turn.failed = raised = True
             logger.error("A turn failed: %s", _describe(error))
         finally:
             _TURN.reset(token)
+        if raised and agent is not None:
+            saved = await _saved_replies_after_failure(agent, sender, message.message_id)
+            if saved:
+                logger.warning("The failed turn had been saved: its replies are sent")
+                held.held, turn.sent_texts, turn.failed = [], [], False
+                for reply in saved:
+                    await held.send_response(sender, reply)
         replied = [t for t in turn.sent_texts if t]
         if replied:
             guard.remember(sender, detect(replied[-1]))

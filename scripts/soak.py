@@ -136,9 +136,10 @@ class RestChannel:
         self.url = url
         self.sender = sender
 
-    def exchange(self, text: str) -> tuple[list[dict[str, Any]], float]:
+    def exchange(self, text: str, message_id: str) -> tuple[list[dict[str, Any]], float]:
         """The bot's messages for one message, and how long they took."""
-        body = json.dumps({"sender": self.sender, "message": text}).encode()
+        metadata = {"message_id": message_id}
+        body = json.dumps({"sender": self.sender, "message": text, "metadata": metadata}).encode()
         request = urllib.request.Request(  # noqa: S310 (a loopback http URL)
             self.url, data=body, headers={"Content-Type": "application/json"}, method="POST"
         )
@@ -188,7 +189,7 @@ class SocketIOChannel:
             raise TurnFailed("socket.io no session_confirm")
         self.client, self.inbox = client, inbox
 
-    def exchange(self, text: str) -> tuple[list[dict[str, Any]], float]:
+    def exchange(self, text: str, message_id: str) -> tuple[list[dict[str, Any]], float]:
         """The bot's messages for one message (as REST would give them), and how long they took."""
         if self.client is None or not self.client.connected:
             self.connect()
@@ -197,7 +198,14 @@ class SocketIOChannel:
                 self.connect()
         start = time.perf_counter()
         try:
-            self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+            self.client.emit(
+                "user_uttered",
+                {
+                    "message": text,
+                    "session_id": self.session_id,
+                    "metadata": {"message_id": message_id},
+                },
+            )
         except socketio.exceptions.SocketIOError as error:
             raise TurnFailed(f"socket.io {type(error).__name__}") from None
         reply: list[dict[str, Any]] = []
@@ -237,11 +245,16 @@ class Patient:
     def __init__(self, channel: RestChannel | SocketIOChannel, tally: Tally) -> None:
         self.channel = channel
         self.tally = tally
+        self.message_id: str | None = None  # the message not yet answered, sent again as itself
 
     def send(self, text: str) -> list[dict[str, Any]]:
+        """One message with its id, as the page sends it: sent again with the same id when no
+        reply came, as a new message once the assistant replied (even "send it again")."""
         if self.tally.time_left() <= 0:
             raise DeadlinePassed
-        reply, seconds = self.channel.exchange(text)
+        self.message_id = self.message_id or uuid.uuid4().hex
+        reply, seconds = self.channel.exchange(text, self.message_id)
+        self.message_id = None
         if any(message.get("text") == SORRY for message in reply):
             raise TurnFailed("kind 'send it again' reply")
         self.tally.answered(seconds, reply)

@@ -12,12 +12,15 @@ from types import SimpleNamespace
 import pytest
 import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot import messages
 from bot.i18n import CHINESE, ENGLISH
 from extensions.channels import (
+    _PEER,
     ACCEPT,
     SLOW_DOWN,
     TOO_LONG,
@@ -29,6 +32,7 @@ from extensions.channels import (
     RateLimiter,
     TrackerStoreUnavailable,
     _strict_tracker_store,
+    client_message_id,
     guarded,
 )
 
@@ -239,3 +243,85 @@ def test_a_failing_tracker_store_fails_the_turn_instead_of_an_empty_conversation
     _strict_tracker_store(app)
     with pytest.raises(TrackerStoreUnavailable):
         asyncio.run(store.retrieve("patient-1"))
+
+
+class Processor:
+    """Stands in for Rasa's MessageProcessor: the turn's events are saved, then it may raise
+    (as Rasa's lock store can when it releases the lock after the save)."""
+
+    def __init__(self, store, fail=None):
+        self.store, self.fail, self.handled = store, fail, []
+
+    async def handle_message(self, message):
+        self.handled.append(message.text)
+        if self.fail == "before saving":
+            raise ConnectionError("the database is away")
+        tracker = await self.store.get_or_create_tracker(message.sender_id)
+        tracker.update(UserUttered(message.text, message_id=message.message_id))
+        reply = f"Question {len(self.handled) + 1}"
+        tracker.update(BotUttered(reply, data={"buttons": [{"title": "Yes", "payload": "yes"}]}))
+        await self.store.save(tracker)
+        await message.output_channel.send_response(message.sender_id, {"text": reply})
+        if self.fail == "after saving":
+            raise ConnectionError("Redis went away while releasing the lock")
+
+
+def agent_app(fail=None):
+    store = InMemoryTrackerStore(Domain.empty())
+    agent = SimpleNamespace(
+        tracker_store=store,
+        lock_store=InMemoryLockStore(),
+        processor=Processor(store, fail),
+        is_ready=lambda: True,
+    )
+    return SimpleNamespace(ctx=SimpleNamespace(agent=agent))
+
+
+def send(app, text, message_id=None, guard=None):
+    """One message through the guard of a running Rasa app, as its channels hand it over."""
+    collector = CollectingOutputChannel()
+    metadata = {"message_id": message_id} if message_id else None
+    message = UserMessage(text, collector, "patient-1", input_channel="rest", metadata=metadata)
+
+    async def turn():
+        _PEER.set(("127.0.0.1", None, app))
+        await guarded(guard or InputGuard(GuardSettings()), app.ctx.agent.processor.handle_message)(
+            message
+        )
+
+    asyncio.run(turn())
+    return [m.get("text") for m in collector.messages if m.get("text")]
+
+
+def test_a_message_sent_again_is_answered_from_the_store_not_read_twice():
+    app = agent_app()
+    assert send(app, "plaquenil, prednisone", "m-0000000001") == ["Question 2"]
+    assert send(app, "plaquenil, prednisone", "m-0000000001") == ["Question 2"]
+    assert app.ctx.agent.processor.handled == ["plaquenil, prednisone"]
+    assert send(app, "10 mg", "m-0000000002") == ["Question 3"]  # a new message is read
+
+
+def test_a_turn_that_raised_after_its_save_gets_its_saved_replies_not_send_it_again():
+    assert send(agent_app(fail="after saving"), "no", "m-0000000001") == ["Question 2"]
+    assert send(agent_app(fail="after saving"), "no") == ["Question 2"]  # an id of Rasa's own
+
+
+def test_a_turn_that_raised_before_its_save_asks_for_the_answer_again():
+    app = agent_app(fail="before saving")
+    assert send(app, "no", "m-0000000001") == [SORRY]
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("3f2b9c1e8a7d4f6b9e0c1a2b3c4d5e6f", True),
+        ("m-0000000001", True),
+        ("short", False),
+        ("x" * 65, False),
+        ("my phone is 13800138000", False),
+        (12345678, False),
+    ],
+)
+def test_only_a_well_formed_message_id_is_taken(given, kept):
+    assert (client_message_id({"message_id": given}) == given) is kept
+    assert client_message_id(None) is None

@@ -114,15 +114,29 @@
     render(message);
   }
 
+  function newMessageId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (byte) {
+        return ("0" + byte.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
   // A pressed button sends its payload, and the words on it as `pressed`, so the study team's
   // transcript shows what the patient pressed ("是"), not the payload ("yes").
-  function emit(payload, shownText) {
+  // Each message has an id. Until the assistant replies it is kept as `pending`, and when the
+  // connection comes back it is sent again with the same id: the assistant answers a message it
+  // already handled from its store, never reading it twice (extensions/channels.py).
+  function emit(payload, shownText, messageId) {
     state.language = language;
-    saveState();
-    var metadata = { language: language };
+    var metadata = { language: language, message_id: messageId || newMessageId() };
     if (shownText && shownText !== payload) {
       metadata.pressed = shownText;
     }
+    state.pending = { payload: payload, shownText: shownText, id: metadata.message_id };
+    saveState();
     socket.emit("user_uttered", {
       message: payload,
       session_id: state.sessionId,
@@ -160,6 +174,10 @@
   function onBotMessage(data) {
     if (!data) {
       return;
+    }
+    if (state.pending) {
+      state.pending = null;
+      saveState();
     }
     if (data.conversation_ended === true) {
       endConversation();
@@ -209,7 +227,9 @@
       state.sessionId = String(sessionId && sessionId.session_id ? sessionId.session_id : sessionId);
       saveState();
       setStatus(strings.connected);
-      if (state.language && state.language !== language && state.messages.length) {
+      if (state.pending) {
+        emit(state.pending.payload, state.pending.shownText, state.pending.id);
+      } else if (state.language && state.language !== language && state.messages.length) {
         emit("/change_language");
       }
     });
