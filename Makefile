@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 
-.PHONY: help venv model run cluster test shell lint bench nlu-report eval catalogs
+.PHONY: help venv model run cluster soak test shell lint bench nlu-report eval catalogs
 
 help:
 	@echo "make run         set up, train if needed, start the assistant, dashboard and patient page"
@@ -13,7 +13,7 @@ help:
 	@echo "make test        set up, train if needed, run every test"
 	@echo "make shell       talk to the assistant in this terminal"
 	@echo "make lint        ruff"
-	@echo "make bench       engine and conversation benchmarks"
+	@echo "make bench       one Rasa process against a plain rasa init bot, side by side; engine timings"
 	@echo "make nlu-report  NLU accuracy on held-out data, clean and with noise"
 	@echo "make catalogs    after changing patient-facing text: update bot/locale/*/patient.po"
 	@echo "make eval         realistic patient conversations against the real stack: accuracy, wrong 'likely eligible', no outcome"
