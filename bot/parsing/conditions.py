@@ -185,6 +185,9 @@ _PREGNANT = (
     "哺乳",
     "母乳",
     "喂奶",
+    "吃奶",
+    "吃她的奶",
+    "吃我的奶",
 )
 _CANNOT_CONCEIVE = ("cant get pregnant", "cannot get pregnant", "infertile", "sterilised")
 _CANNOT_CONCEIVE += ("sterilized", "tubes tied", "vasectomy", "不能生育", "结扎")

@@ -191,10 +191,15 @@ _N = r"(\d+(?:\.\d+)?)"
 _HALF_TABLET = re.compile(
     rf"\bhalf\s+(?:of\s+)?(?:a|one)?\s*{_TABLET}\s+of\s+(?:the\s+)?{_N}\s*{_MG}"
     rf"|\bhalf\s+(?:of\s+)?(?:a|an|one|my|the)?\s*{_N}\s*{_MG}(?=\s+(?:[a-z]+\s+)?{_TABLET})"
+    rf"|\bhalf\s+of\s+(?:a|an|one|my|the)\s+{_N}\s*{_MG}"
     rf"|(?<![\d.])半{_TABLET}\s*(?:的)?\s*{_N}\s*{_MG}"
 )
-# "每天半片，一片是5毫克": half a tablet, its strength said apart.
-_HALF_A_TABLET = re.compile(rf"(?<![\d.])半({_TABLET})")
+# "每天半片，一片是5毫克", "half a tab of deltasone 20mg", "1/2 tab": half a tablet, its strength
+# said apart (or after the medicine's name).
+_HALF_A_TABLET = re.compile(
+    rf"(?<![\d.])半({_TABLET})|\bhalf\s+(?:of\s+)?(?:a\s+|an\s+|one\s+)?({_TABLET})"
+    rf"|(?<![\d./])(?:1/2|½)\s*(?:a\s+)?({_TABLET})"
+)
 # A strength and a count of tablets: "4 mg, two tablets", "每日1片 5mg" -> the mg they make.
 # Between them, in Chinese: the medicine's name ("4mg的美卓乐"), how often ("一天", "每天"), and
 # "take" ("吃", "服用"): "美卓乐4毫克，一天两片", "4mg的美卓乐，每天吃两片".
@@ -219,8 +224,16 @@ _STRENGTH_THEN_TAKE = re.compile(
     rf"(?<![\d.]){_N}\s*{_MG}\s*{_TABLET}\s*[,，]?\s*(?:and\s+)?(?:i\s+|she\s+|he\s+)?"
     rf"(?:take|takes|taking|have|has)\s+(\d+(?:\.\d+)?)(?!\s*(?:\.\d|{_MG}|{_TABLET}))"
 )
+# One word that can be the medicine's name, not when or how often ("2 tabs daily 20mg" is not
+# "2 tabs of 20mg").
+_NAME_WORD = (
+    r"(?!(?:daily|day|days|a|an|per|each|every|in|at|on|twice|once|thrice|morning|mornings"
+    r"|evening|night|noon|am|pm|total|and|or|now)\b)[a-z]{4,}|[\u4e00-\u9fff]{2,6}"
+)
+# "2 tablets of 5 mg", "0.5 tab of deltasone 20mg": the medicine's name may stand between.
 _COUNT_THEN_STRENGTH = re.compile(
-    rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{_TABLET}\s*[,，]?\s*(?:of\s+)?(?:the\s+)?{_N}\s*{_MG}(?!\s*{_TABLET})"
+    rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{_TABLET}\s*[,，]?\s*(?:of\s+)?(?:the\s+|my\s+)?"
+    rf"(?:({_NAME_WORD})\s*)?{_N}\s*{_MG}(?!\s*{_TABLET})"
 )
 # A strength per tablet said apart from the count: "一天两片 每片5mg", "5mg一片，一天两片",
 # "two tablets a day, each 5 mg".
@@ -288,11 +301,14 @@ def _rewrite_tablets(prepared: str) -> str:
         return made_of(float(m[1]), float(m[2]))
 
     def count_strength(m: re.Match[str]) -> str:
-        return made_of(float(m[2]), float(m[1]))
+        name = f" {m[2]} " if m[2] else ""  # kept: it says which steroid the mg are of
+        return name + made_of(float(m[3]), float(m[1]))
 
     prepared = _AND_A_HALF.sub(lambda m: f"{m[1]}.5{m[2]}", prepared)
     prepared = _HALF_TABLET.sub(half, prepared)
-    prepared = _HALF_A_TABLET.sub(lambda m: f"0.5{m[1]}", prepared)
+    prepared = _HALF_A_TABLET.sub(
+        lambda m: f" 0.5{next(group for group in m.groups() if group)}", prepared
+    )
     prepared = _count_times_strength_apart(prepared, stated)
     prepared = _STRENGTH_THEN_TAKE.sub(lambda m: f" {float(m[1]) * float(m[2]):g} mg ", prepared)
     prepared = _STRENGTH_THEN_COUNT.sub(strength_count, prepared)

@@ -291,9 +291,11 @@ def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | Non
 # "甲肝疫苗，是减毒活疫苗", "a typhoid vaccine, the live one": which of a name's products it was.
 _INACTIVATED_WORDS = (
     *("inactivated", "killed", "not live", "not a live", "non live", "injected", "injection"),
-    *("灭活", "不是活的", "不是减毒", "针剂"),
+    *("灭活", "不是活的", "不是减毒", "针剂", "打针", "打的针", "那种针", "注射", "打在胳膊"),
+    *("in my arm", "in the arm", "in her arm", "in his arm"),
 )
 _LIVE_WORDS = ("live", "attenuated", "live attenuated", "oral", "减毒", "活疫苗", "活的", "口服")
+_LIVE_WORDS += ("nasal", "nose spray", "nasal spray", "喷鼻", "鼻喷", "喷雾")
 
 
 def _said_which(lexicon: Lexicon, product: str, prepared: str) -> str:

@@ -297,3 +297,31 @@ def test_round_4_findings(today, lexicon):
 )
 def test_not_decided_is_not_sure(text, today, lexicon):
     assert read("contraception", text, today, lexicon) == UNSURE
+
+
+# --- held-out round 5, first run on the stack, 2026-12-03 --------------------------------------
+@pytest.mark.parametrize(
+    ("text", "mg", "medicine"),
+    [
+        ("half a tab of deltasone 20mg every morning", 10.0, "prednisone"),  # was unread
+        ("1/2 tab prednisone 20mg", 10.0, "prednisone"),  # was 20: the half was lost
+        ("1/2 tab of medrol 16mg", 8.0, "methylprednisolone"),
+        ("half of a 20mg prednisone", 10.0, "prednisone"),
+        ("prednisone 20mg, half a tab", 10.0, "prednisone"),
+        ("2 tablets of prednisone 5 mg", 10.0, "prednisone"),
+        ("半片强的松 5mg", 2.5, "prednisone"),
+    ],
+)
+def test_round_5_half_tablets_and_the_name_between(text, mg, medicine, today, lexicon):
+    assert read("steroid_dose", text, today, lexicon) == {"medicine": medicine, "mg_per_day": mg}
+
+
+def test_round_5_findings(today, lexicon):
+    nursing = "没怀孕 但是孩子才八个月 还在吃她的奶"  # a husband for his wife: breastfeeding
+    assert read("pregnancy", nursing, today, lexicon) == "yes"
+    assert read("pregnancy", "孩子早就不吃奶了", today, lexicon) == "no"
+    arm = read("vaccines", "两个礼拜前在社区打了流感疫苗 是打在胳膊上的那种针", today, lexicon)
+    assert arm["products"] == ["flu_injected"]
+    spray = read("vaccines", "flu vaccine, the nasal spray one", today, lexicon)
+    assert spray["products"] == ["flumist"]
+    assert read("vaccines", "打了流感疫苗", today, lexicon)["products"] == ["flu_unspecified"]
