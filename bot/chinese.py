@@ -13,7 +13,7 @@ import functools
 import re
 
 import opencc
-from pypinyin import Style, pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 _TO_SIMPLIFIED = opencc.OpenCC("t2s")
 # Characters many people read wrongly, and so type by the wrong sound: 羟 (qiǎng, "hydroxy") is
@@ -67,3 +67,17 @@ def readings(character: str) -> frozenset[str]:
 def homophones(first: str, second: str) -> bool:
     """Two different Chinese characters a pinyin keyboard offers for the same syllable."""
     return first != second and bool(readings(first) & readings(second))
+
+
+def pinyin_spellings(name: str) -> tuple[str, ...]:
+    """A Chinese name as a patient writes it when their keyboard gives no characters: its
+    toneless syllables apart and run together (强的松: "qiang de song", "qiangdesong"), with ü
+    as v and as u. Nothing for a name with other characters or shorter than five letters."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,}", name):
+        return ()
+    syllables = lazy_pinyin(name, style=Style.NORMAL)
+    spellings = []
+    for umlaut in ("v", "u"):
+        written = [syllable.replace("ü", umlaut).replace("v", umlaut) for syllable in syllables]
+        spellings += [" ".join(written), "".join(written)]
+    return tuple(s for s in dict.fromkeys(spellings) if len(s.replace(" ", "")) >= 5)

@@ -20,7 +20,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.chinese import homophones, to_simplified
+from bot.chinese import homophones, pinyin_spellings, to_simplified
 
 LEXICON_DIRECTORY = Path(__file__).parent / "lexicons"
 
@@ -140,17 +140,25 @@ class _NameMatcher:
                             rest = compact[:at] + compact[at + 1 :]
                             key = (len(compact), at, rest)
                             self._cjk_one_off.setdefault(key, []).append((character, entry_id))
+                    for spelling in pinyin_spellings(compact):
+                        # A real name spelt the same wins; short pinyin is matched exactly
+                        # only ("fenle", 纷乐, is one slip from "fence").
+                        if _name_key(spelling) not in self._exact:
+                            max_words = max(max_words, self._add_latin(spelling, entry_id, 8))
                     continue
-                key = _name_key(name)
-                words = key.split(" ")
-                max_words = max(max_words, len(words))
-                self._exact[key] = entry_id
-                self._compact_exact.setdefault(key.replace(" ", ""), entry_id)
-                if len(key) >= 5 and all(len(word) >= 4 for word in words):
-                    bucket = self._fuzzy_buckets.setdefault((len(words), len(key)), [])
-                    bucket.append(key)
+                max_words = max(max_words, self._add_latin(name, entry_id, 5))
         self._max_words = max_words
         self._cjk_one_off_lengths = sorted({length for length, _, _ in self._cjk_one_off})
+
+    def _add_latin(self, name: str, entry_id: str, fuzzy_from: int) -> int:
+        """Index a Latin name (fuzzy matching from `fuzzy_from` letters); its word count."""
+        key = _name_key(name)
+        words = key.split(" ")
+        self._exact[key] = entry_id
+        self._compact_exact.setdefault(key.replace(" ", ""), entry_id)
+        if len(key) >= fuzzy_from and all(len(word) >= 4 for word in words):
+            self._fuzzy_buckets.setdefault((len(words), len(key)), []).append(key)
+        return len(words)
 
     def find(self, text: str) -> list[str]:
         """Entry ids named in `text`, in order of appearance, without duplicates."""

@@ -404,6 +404,34 @@ def parse_steroid_dose(text: str, lexicon: Lexicon) -> dict[str, object] | str |
     return {"medicine": steroid, "mg_per_day": mg_per_day}
 
 
+def _steroid_groups(prepared: str, lexicon: Lexicon) -> list[tuple[str, str]] | None:
+    """Each named steroid with the words that go with it: the clause or space-separated piece
+    naming it and the pieces after it up to the next steroid ("强的松早上四片 一片5mg 晚上再加
+    美卓乐三片 一片4mg"). None when a piece names two steroids, or a times-a-day in a clause of
+    its own after the last one could belong to either ("prednisone 5mg, medrol 4mg, twice a
+    day")."""
+    groups: list[tuple[str, list[str]]] = []
+    leading: list[str] = []
+    last_steroid_clause = 0
+    for clause_number, clause in enumerate(_CLAUSE_BREAK.split(prepared)):
+        for piece in clause.split():
+            named = [m for m in lexicon.find_medicines(piece) if _is_steroid(lexicon, m)]
+            if len(set(named)) > 1:
+                return None
+            if named:
+                groups.append((named[0], [*leading, piece]))
+                leading = []
+                last_steroid_clause = clause_number
+            elif groups:
+                groups[-1][1].append(piece)
+            else:
+                leading.append(piece)
+        alone = len(groups) > 1 and clause_number > last_steroid_clause
+        if alone and _take_frequencies(clause)[0] and not _amounts(words_to_digits(clause)):
+            return None
+    return [(medicine, " ".join(pieces)) for medicine, pieces in groups]
+
+
 def _several_steroids(prepared: str, lexicon: Lexicon) -> dict[str, object] | bool | None:
     """Two or more different steroids now: their doses, each read in its own clause, summed
     as prednisone-equivalent; False when fewer than two steroids are named."""
@@ -412,15 +440,15 @@ def _several_steroids(prepared: str, lexicon: Lexicon) -> dict[str, object] | bo
     )
     if len(steroids) < 2:
         return False
+    groups = _steroid_groups(prepared, lexicon)
+    if groups is None:
+        return None
     parts = []
-    for clause in _CLAUSE_BREAK.split(prepared):
-        named = [m for m in lexicon.find_medicines(clause) if _is_steroid(lexicon, m)]
-        if len(named) != 1:
-            continue
-        dose = parse_steroid_dose(clause, lexicon)
+    for medicine, words in groups:
+        dose = parse_steroid_dose(words, lexicon)
         if not isinstance(dose, dict):
             return None
-        parts.append({"medicine": named[0], "mg_per_day": dose["mg_per_day"]})
+        parts.append({"medicine": medicine, "mg_per_day": dose["mg_per_day"]})
     if sorted(p["medicine"] for p in parts) != sorted(steroids):
         return None
     total = 0.0

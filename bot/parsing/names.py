@@ -229,6 +229,8 @@ _NEXT_SHOT = re.compile(
 
 
 # A clause that says which the shot just named was: "a covid booster last year, it was CoronaVac".
+# "不记得是 Pfizer 还是 Sinovac": the general shot is one of those named, not known which.
+_EITHER_OR = re.compile(r"\b(?:or|either)\b|还是|或者|或是")
 _IT_WAS = re.compile(
     r"\s*(?:and\s+)?(?:it|that|which|this|the booster|the shot|the one)\s+(?:was|is|were)\b"
     r"|\s*(?:不过|但是|但)?\s*(?:是|打的是|就是)"
@@ -262,10 +264,23 @@ def _unnamed_covid(lexicon: Lexicon, prepared: str) -> bool:
     generic = present("generic_covid")
     if not generic:
         return False
-    named = {
-        _shot_of(folded, m.start) for m in present("vaccine") if lexicon.vaccine(m.entry_id).covid
-    }
-    return any(_shot_of(folded, m.start) not in named for m in generic)
+    covid_named = [m for m in present("vaccine") if lexicon.vaccine(m.entry_id).covid]
+    named = {_shot_of(folded, m.start) for m in covid_named}
+    return any(
+        _shot_of(folded, m.start) not in named and not _introduces(folded, m, covid_named)
+        for m in generic
+    )
+
+
+def _introduces(folded: str, generic: NameMatch, covid_named: list[NameMatch]) -> bool:
+    """A COVID-19 shot in general said before the ones named, with no next shot between: the
+    heading of a list ("新冠疫苗打过 前年打的国药 去年又打了一针科兴", "the covid vaccine, two
+    Sinovac"), not a shot of its own."""
+    later = [m.start for m in covid_named if m.start >= generic.end]
+    if not later or _NEXT_SHOT.search(folded, generic.end, min(later)):
+        return False
+    rest = folded[generic.end :]
+    return not (_EITHER_OR.search(rest) or is_unsure(rest))
 
 
 def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
