@@ -67,6 +67,8 @@ _SOON_AFTER = re.compile(
     r"|in\s+(?:\d+|a|an|a\s+few|a\s+couple\s+of|a\s+couple)\s+(?:days?|weeks?|months?)"
     rf"|in\s+(?:{_MONTH_NAMES})\b|on\s+(?:my\s+)?birthday|下个?月|下周|下星期|马上|快了)"
 )
+# Just before a number: an age already reached ("turned 70 in August", "just turned 18").
+_REACHED_BEFORE = re.compile(r"\b(?:turned|became|hit|reached)\s*(?:the\s+age\s+of\s+)?$")
 _NEXT_YEAR_AFTER = re.compile(r"^\s*(?:years?\s+old\s*|岁\s*)?(?:,\s*)?(?:next\s+year|明年)")
 _NEXT_YEAR_BEFORE = re.compile(r"(?:\bnext\s+year\b|明年)[^,，;；]*$")
 # "70 this month": the birthday may or may not have passed.
@@ -131,7 +133,9 @@ def _number_ages(rest: str) -> list[tuple[int, int]] | None:
         if not 0 <= age <= MAX_AGE:
             return None
         before, after = rest[max(0, match.start() - 30) : match.start()], rest[match.end() :]
-        if _NEXT_YEAR_AFTER.match(after) or _NEXT_YEAR_BEFORE.search(before):
+        if _REACHED_BEFORE.search(before):
+            found.append((age, age))  # "my mom turned 70 in August": that birthday is behind
+        elif _NEXT_YEAR_AFTER.match(after) or _NEXT_YEAR_BEFORE.search(before):
             found.append((age - 2, age - 1))
         elif _SOON_BEFORE.search(before) or _SOON_AFTER.match(after):
             found.append((age - 1, age - 1))

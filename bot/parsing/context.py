@@ -136,10 +136,15 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "要打",
             "准备",
             "打算",
+            # a doctor raising a drug is not the patient taking it
+            *("mentioned", "talked about", "brought up", "recommended", "discussed", "offered"),
+            *("建议我", "想让我", "提过", "说过可以"),
         ),
         (
             *("next month", "next week", "next year", "soon", "还没开始", "还没吃", "还没用"),
-            *("还没打", "还没做"),
+            *("还没打", "还没做", "not started yet", "not yet started", "yet to start"),
+            *("havent started", "haven't started", "have not started", "hasnt started"),
+            *("hasn't started", "has not started"),
         ),
     ),
     OTHER_PERSON: (
@@ -183,6 +188,13 @@ _STOPPED_IT = re.compile(
     r"(?:\s+(?:in|last|on|since|about|around|a|an|years?|months?|weeks?|ago|already|now|when|"
     r"after|because|due|\d)\b.*)?\s*$"
     r"|\s*(?:去年|已经|早就)?停(?:了|药|掉了)"
+)
+# "CellCept, but I haven't started it", "骁悉 还没开始吃": a drug named, then not yet begun.
+_NOT_STARTED_IT = re.compile(
+    r"\s*(?:but\s+)?(?:i|she|he|we)?\s*(?:haven'?t|have not|hasn'?t|has not|didn'?t|did not)\s+"
+    r"(?:started|start|begun|begin|tried|taken|had)(?:\s+(?:it|them|that|taking it))?"
+    r"(?:\s+yet)?\b"
+    r"|\s*(?:还|都)?没(?:有)?开始"
 )
 # "still on it" after a mention keeps it present; "no longer" before it is the past, not a no;
 # "no side effects from Benlysta" negates the side effects, not Benlysta.
@@ -233,9 +245,12 @@ def _has(text: str, phrases: tuple[str, ...]) -> bool:
 
 def _next_clause(text: str, end: int) -> str:
     """The short clause right after a mention ("tested for HIV, negative")."""
-    after = text[end:]
-    parts = CLAUSE_BREAK.split(after)
-    return parts[1] if len(parts) > 1 else ""
+    spans = clauses(text)
+    for index, (_, clause_end) in enumerate(spans[:-1]):
+        if end <= clause_end:
+            start, stop = spans[index + 1]
+            return text[start:stop]
+    return ""
 
 
 def status(text: str, start: int, end: int) -> str:
@@ -263,6 +278,8 @@ def status(text: str, start: int, end: int) -> str:
             return NEGATIVE_TEST
         if _STOPPED_IT.match(following):
             return PAST
+        if _NOT_STARTED_IT.match(following):
+            return PLANNED
         for kind in (PLANNED, PAST):
             pre, post = TRIGGERS[kind]
             if _has(before, pre) or _has(after, post):

@@ -242,6 +242,10 @@ _PER_TABLET = re.compile(
     rf"|(?<![\d.]){_N}\s*{_MG}\s*(?:一|每|1\s*|/|a\s+|per\s+|each\s+){_TABLET}"
     rf"|\beach\s+(?:one\s+)?(?:is\s+)?{_N}\s*{_MG}"
 )
+# "prednisolone 5mg, I take 7 of them": a count of the tablets just named.
+_OF_THEM = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s+of\s+(?:them|those|these|the tablets|the pills|it)\b"
+)
 _TABLET_COUNT = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*{_TABLET}")
 # Durations are not frequencies ("started a week ago", "for 2 weeks").
 _DURATION = re.compile(
@@ -277,6 +281,8 @@ _THAT_IS_TABLETS = re.compile(
 
 
 def _rewrite_tablets(prepared: str) -> str:
+    prepared = _OF_THEM.sub(r" \1 tablets ", prepared)
+
     def half(m: re.Match[str]) -> str:
         return f" {float(next(group for group in m.groups() if group)) / 2:g} mg "
 

@@ -596,6 +596,9 @@ _CONTROLLED = (
     "controlled",
     "stable",
     "quiet",
+    "calm",
+    "settled",
+    "平稳",
     "inactive",
     "dormant",
     "缓解",
@@ -632,6 +635,10 @@ _ACTIVE = (
 )
 
 
+# A flare years back is history, not activity now ("last real flare was 2 years ago").
+_LONG_AGO = re.compile(r"\b(?:\d+|two|three|four|five|a few|several)\s+years?\s+ago\b|年前|前年")
+
+
 def parse_disease_active(text: str) -> str | None:
     """ "yes" (still active or flaring) | "no" (well controlled, in remission) | UNSURE | None.
     Words of both kinds, or a hedge, are UNSURE: never a no that ends the screening unread."""
@@ -643,7 +650,15 @@ def parse_disease_active(text: str) -> str | None:
     rest = _blank(rest, _NOT_CONTROLLED)
     controlled = any(found == context.PRESENT for _, _, found in _statuses(rest, _CONTROLLED))
     rest = _blank(rest, _CONTROLLED)
-    active = [(s, found) for s, _, found in _statuses(rest, _ACTIVE)]
+    active = [
+        (
+            s,
+            context.PAST
+            if _LONG_AGO.search(prepared[slice(*context.clause_of(prepared, s, e))])
+            else found,
+        )
+        for s, e, found in _statuses(rest, _ACTIVE)
+    ]
     flaring = not_controlled or any(found == context.PRESENT for _, found in active)
     quiet = controlled or (active and all(found == context.NEGATED for _, found in active))
     signal = yes_no_signal(prepared)

@@ -54,13 +54,27 @@ _SKIP_PHRASES = (
 )
 
 
+# Between two names of one list, without a clause break: nothing, 、, 和, 或, "or", "nor", "/".
+_LISTED_WITH = re.compile(r"\s*(?:[、/]|和|与|跟|及|或者|或是|或|\bor\b|\bnor\b)?\s*")
+
+
 def _by_context(lexicon: Lexicon, kind: str, text: str) -> dict[str, list[str]]:
     """Ids named, by their context (bot.parsing.context status), in order, once each."""
     folded = fold(text)
     found: dict[str, list[str]] = {}
     matches: list[NameMatch] = lexicon.locate(kind, text)
+    previous: tuple[int, str] | None = None
     for match in matches:
         where = context.status(folded, match.start, match.end)
+        if (
+            previous is not None
+            and (
+                where == context.PRESENT or (where, previous[1]) == (context.PAST, context.NEGATED)
+            )
+            and _LISTED_WITH.fullmatch(folded, previous[0], match.start)
+        ):
+            where = previous[1]  # "没打过辉瑞莫德纳": the list shares what was said of its head
+        previous = (match.end, where)
         ids = found.setdefault(where, [])
         if match.entry_id not in ids:
             ids.append(match.entry_id)

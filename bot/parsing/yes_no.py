@@ -53,6 +53,9 @@ WEAK_YES_PHRASES = frozenset(
 NO_PHRASES = frozenset(
     {
         "of course not",
+        "not me",  # "not me. my sister gave a kidney to our dad"
+        "not me personally",
+        "not myself",
         "certainly not",
         "definitely not",
         "absolutely not",

@@ -385,3 +385,77 @@ def test_short_pinyin_is_not_matched_loosely(lexicon):
 )
 def test_round_5_covid_in_general_before_the_named_ones(text, generic, today, lexicon):
     assert read("vaccines", text, today, lexicon)["generic_covid"] is generic
+
+
+# --- held-out round 6, first offline replay 53/60 (4 wrongly 'may be a good fit'), 2026-12-03 --
+@pytest.mark.parametrize(
+    ("text", "mg"),
+    [
+        ("prednisone 2.5 mg, I take two of them so 5mg a day", 5.0),  # was 7.5: 2.5 + 5
+        ("prednisolone 5mg, I take 7 of them in the morning since the flare in september", 35.0),
+        ("medrol 4mg, two of them twice a day", 16.0),
+    ],
+)
+def test_round_6_a_count_of_them(text, mg, today, lexicon):
+    assert read("steroid_dose", text, today, lexicon)["mg_per_day"] == mg
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("my mom turned 70 in august", 70),  # was 69: "in august" read as a coming birthday
+        ("just turned 18 last week", 18),
+        ("I'll be 70 in March", 69),
+        ("turning 18 in January", 17),
+    ],
+)
+def test_round_6_an_age_already_reached(text, age, today, lexicon):
+    assert read("age", text, today, lexicon) == age
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "planned"),
+    [
+        (
+            "only plaquenil. the doctor mentioned cellcept last time but I haven't started it",
+            ["hydroxychloroquine"],
+            ["mycophenolate_mofetil"],
+        ),
+        (
+            "plaquenil, cellcept but I haven't started it",
+            ["hydroxychloroquine"],
+            ["mycophenolate_mofetil"],
+        ),
+        ("my doctor recommended benlysta", [], ["belimumab"]),
+        # a Chinese space ends a clause: 还没开始打 is about 贝利尤单抗, not 强的松 before it
+        (
+            "现在就是羟氯喹和强的松 医生说下个月开始打贝利尤单抗 还没开始打",
+            ["hydroxychloroquine", "prednisone"],
+            ["belimumab"],
+        ),
+    ],
+)
+def test_round_6_raised_by_the_doctor_not_started(text, current, planned, today, lexicon):
+    medicines = read("medicines", text, today, lexicon)
+    assert medicines["medicines"] == current
+    assert medicines["planned"] == planned
+
+
+@pytest.mark.parametrize(
+    ("text", "products"),
+    [
+        ("打过 是科兴的 去年春天打的第三针 没打过辉瑞莫德纳那种", ["sinovac_coronavac"]),
+        ("没打过辉瑞，莫德纳打过", ["moderna_covid"]),  # a clause break ends the list
+    ],
+)
+def test_round_6_a_denied_list_without_separators(text, products, today, lexicon):
+    assert read("vaccines", text, today, lexicon)["products"] == products
+
+
+def test_round_6_findings(today, lexicon):
+    calm = "no, honestly it's been pretty calm since the rituximab. last real flare was 2 years ago"
+    assert read("disease_active", calm, today, lexicon) == "no"
+    assert read("disease_active", "last flare was two weeks ago", today, lexicon) == "yes"
+    sister = "not me. my sister gave a kidney to our dad, I was the one who didn't match lol"
+    assert read("transplant", sister, today, lexicon) == "no"
+    assert read("medicines", "没吃过骁悉、环磷酰胺", today, lexicon)["past"] == []
