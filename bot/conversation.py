@@ -85,20 +85,39 @@ def is_digression(
 # since "disagree" holds "agree" and 不同意 holds 同意.
 _REFUSE = ("disagree", "dont agree", "do not agree", "refuse", "not ok", "not okay", "no way")
 _REFUSE += ("not right", "wrong", "not correct", "incorrect", "let me fix", "fix it")
-_REFUSE_CJK = ("不同意", "不愿意", "不可以", "不行", "不要", "不对", "不是")
+_REFUSE += ("not willing", "unwilling", "not happy", "dont want", "do not want", "no thanks")
+_REFUSE_CJK = ("不同意", "不愿意", "不可以", "不行", "不要", "不对", "不是", "不想")
 _AGREE = ("agree", "i agree", "agreed", "ok", "okay", "k", "kk", "fine", "go ahead", "accept")
 _AGREE += ("i consent", "consent", "right", "thats right", "correct", "all good", "good")
+_AGREE += ("happy to", "glad to", "willing", "lets go", "lets start", "go on", "continue")
 _AGREE_CJK = ("同意", "好的", "好", "可以", "行", "没问题", "对", "是的", "愿意")
 
 
+_ASKS = re.compile(
+    r"[?？]|吗|\b(?:what|how|why|who|where|when)\b|^\s*(?:is|are|can|could|do|does|will|would)\b"
+)
+_HAVING = re.compile(
+    r"\b(?:i|we|she|he)?\s*(?:have|has|had|got|ve|am|m|is)\b|\bim\b|(?<!没)有(?!问题)|我是"
+)
+# Agreement said with a negative word: "no problem".
+_AGREE_WITH_A_NO = ("没问题", "没有问题", "没关系", "没意见", "没有意见")
+
+
 def read_consent(text: str) -> str | None:
-    """ "yes" | "no" | None for an agreement or a confirmation, in English or Chinese."""
+    """ "yes" | "no" | None for an agreement or a confirmation, in English or Chinese.
+
+    A question ("is this study ok with hiv?") is none of them, and "I have HIV" says what the
+    patient has, not that they agree: the yes of "do you have...?" does not count here."""
     prepared = prepare(text)
     spaced = padded(prepared).replace("'", "")
     joined = compact(prepared)
     if any(f" {p} " in spaced for p in _REFUSE) or any(p in joined for p in _REFUSE_CJK):
         return "no"
-    said = parse_yes_no(text)
+    if _ASKS.search(prepared) and len(prepared.split()) > 2:
+        return None
+    if any(p in joined for p in _AGREE_WITH_A_NO):
+        return "yes"
+    said = parse_yes_no(_HAVING.sub(" ", prepared))
     if said in ("yes", "no"):
         return said
     if any(f" {p} " in spaced for p in _AGREE) or any(p in joined for p in _AGREE_CJK):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import traceback
 from collections.abc import Callable
 
@@ -91,9 +92,12 @@ def parse_answer(
     if not isinstance(text, str):
         return None
     try:
-        if kind in _AGE_AWARE and age_years is not None:
-            return _AGE_AWARE[kind](text, today, age_years=age_years)
-        return parser(text, today, lexicon)
+        corrected = _after_correction(text)
+        if corrected is not None:
+            reading = _read(kind, parser, corrected, today, lexicon, age_years)
+            if reading is not None:
+                return reading
+        return _read(kind, parser, text, today, lexicon, age_years)
     except Exception as error:
         # The exception's message may quote the patient's words: log only its type and place.
         frame = traceback.extract_tb(error.__traceback__)[-1]
@@ -108,3 +112,34 @@ def parse_answer(
 
 
 __all__ = ["ANSWER_KINDS", "PARSERS", "UNSURE", "parse_answer"]
+
+
+# "70, no wait, 60", "no... wait, actually yes", "还在活动… 不对 其实一年多没犯过": the patient
+# corrects themselves; what follows the last correction is the answer.
+_CORRECTION = re.compile(
+    r"\b(?:no,?\s+wait|wait,?\s+(?:no|actually)|sorry,?\s+i\s+meant?|i\s+meant|scratch that"
+    r"|correction|actually,?\s+no)\b|不对(?!劲)|说错了|打错了|我是说|哦不|更正",
+    re.IGNORECASE,
+)
+
+
+def _after_correction(text: str) -> str | None:
+    """The words after the patient's last self-correction, or None when there is none."""
+    corrections = list(_CORRECTION.finditer(text))
+    last = corrections[-1] if corrections else None
+    if last is None or not text[last.end() :].strip(" ,.!?…，。！？"):
+        return None
+    return text[last.end() :]
+
+
+def _read(
+    kind: str,
+    parser: Parser,
+    text: str,
+    today: datetime.date,
+    lexicon: Lexicon,
+    age_years: int | None,
+) -> object | None:
+    if kind in _AGE_AWARE and age_years is not None:
+        return _AGE_AWARE[kind](text, today, age_years=age_years)
+    return parser(text, today, lexicon)

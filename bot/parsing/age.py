@@ -65,7 +65,13 @@ _SOON_AFTER = re.compile(
     r"(?:next\s+(?:week|month|spring|summer|autumn|fall|winter)|later\s+this\s+(?:year|month)"
     rf"|next\s+(?:{_MONTH_NAMES})\b|soon|shortly"
     r"|in\s+(?:\d+|a|an|a\s+few|a\s+couple\s+of|a\s+couple)\s+(?:days?|weeks?|months?)"
-    rf"|in\s+(?:{_MONTH_NAMES})\b|on\s+(?:my\s+)?birthday|下个?月|下周|下星期|马上|快了)"
+    rf"|in\s+(?:{_MONTH_NAMES})\b|come\s+(?:{_MONTH_NAMES}|spring|summer|autumn|fall|winter)\b"
+    r"|on\s+(?:my\s+)?birthday|下个?月|下周|下星期|马上|快了)"
+)
+# Just before a number: how old someone feels or looks, not their age.
+_NOT_THE_AGE_BEFORE = re.compile(
+    r"\b(?:feel|feels|felt|look|looks|looked|act|acts)\s+(?:like\s+|about\s+|around\s+)*$"
+    r"|(?:感觉|看着|看起来|像)(?:有|是)?$"
 )
 # Just before a number: an age already reached ("turned 70 in August", "just turned 18").
 _REACHED_BEFORE = re.compile(r"\b(?:turned|became|hit|reached)\s*(?:the\s+age\s+of\s+)?$")
@@ -133,6 +139,8 @@ def _number_ages(rest: str) -> list[tuple[int, int]] | None:
         if not 0 <= age <= MAX_AGE:
             return None
         before, after = rest[max(0, match.start() - 30) : match.start()], rest[match.end() :]
+        if _NOT_THE_AGE_BEFORE.search(before):
+            continue  # "but I feel about fifty"
         if _REACHED_BEFORE.search(before):
             found.append((age, age))  # "my mom turned 70 in August": that birthday is behind
         elif _NEXT_YEAR_AFTER.match(after) or _NEXT_YEAR_BEFORE.search(before):

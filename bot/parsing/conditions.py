@@ -188,6 +188,9 @@ _PREGNANT = (
     "吃奶",
     "吃她的奶",
     "吃我的奶",
+    # "怀了 刚查出来的才六周": 怀 as patients say it
+    *("怀了", "怀上", "有喜", "有身孕", "怀着"),
+    *("with child", "a baby on the way", "im expecting", "weeks along"),
 )
 _CANNOT_CONCEIVE = ("cant get pregnant", "cannot get pregnant", "infertile", "sterilised")
 _CANNOT_CONCEIVE += ("sterilized", "tubes tied", "vasectomy", "不能生育", "结扎")
@@ -201,6 +204,16 @@ _DONT_MIND += ("fine with it", "ok with that", "okay with that", "不介意", "�
 _UNWILLING = ("not willing", "unwilling", "wont", "will not", "would not", "wouldnt", "refuse")
 _UNWILLING += ("not going to", "不愿意")
 _UNWILLING += ("不会", "不想")
+_MALE = (
+    "im a man",
+    "i am a man",
+    "im a guy",
+    "i am male",
+    "im male",
+    "i am a guy",
+    "我是男",
+    "男的",
+)
 
 
 _HOPING_TO_BE = ("trying to get pregnant", "trying for a baby", "want to get pregnant")
@@ -261,6 +274,8 @@ def parse_contraception(text: str) -> str | None:
     if is_unsure(prepared):
         return UNSURE
     alone = prepared.strip(" .!?") in _NOT_APPLICABLE_ALONE
+    if _mentioned(prepared, _MALE) and _mentioned(prepared, _UNWILLING):
+        return "no"  # it applies to men too: "我是男的 我老婆想要孩子 这一年不想避孕"
     if alone or _mentioned(prepared, _NOT_APPLICABLE) or _mentioned(prepared, _CANNOT_CONCEIVE):
         return "not_applicable"
     if _mentioned(prepared, _DONT_MIND) or has_phrase(prepared, _METHOD_IN_USE):
@@ -305,6 +320,7 @@ _MINOR_TRANSPLANT = (
 )
 _ANY_TRANSPLANT = ("transplant", "transplanted", "transplantation", "移植")
 _SHORT_ANSWER_WORDS = 3
+_A_COPULA = re.compile(r"是(?=我|她|他|俺)")
 
 
 # "I don't know if it was a transplant", "不知道算不算移植": the doubt is about the transplant.
@@ -328,6 +344,12 @@ def parse_transplant(text: str) -> str | None:
         return "minor_only"
     if _mentioned(prepared, _ANY_TRANSPLANT):
         return "yes"
+    statuses = {
+        context.status(prepared, start, end) for start, end in _find(prepared, _ANY_TRANSPLANT)
+    }
+    someone_elses = bool(statuses) and statuses <= {context.NEGATED, context.OTHER_PERSON}
+    if someone_elses and yes_no_signal(_A_COPULA.sub(" ", prepared)) != "yes":
+        return "no"  # "是我爹做过肝移植": only someone else's ("是" is no yes here)
     return yes_no_signal(prepared)
 
 
@@ -541,12 +563,17 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
     """{"hiv", "syphilis": bool; "hepatitis_b", "hepatitis_c", "cmv": None | "active" | "past" |
     "unclear"; "none": bool} | UNSURE | None."""
     prepared = _prepare(text)
-    mentions = []
-    for virus, names in _VIRUSES.items():
-        for start, end in _find(prepared, names):
-            if context.is_present(prepared, start, end, past_counts=True):
-                mentions.append((start, end, virus))
-    mentions.sort()
+    found = sorted(
+        (start, end, virus)
+        for virus, names in _VIRUSES.items()
+        for start, end in _find(prepared, names)
+    )
+    denied = context.denied_as_a_list(prepared, [(start, end) for start, end, _ in found])
+    mentions = [
+        (start, end, virus)
+        for index, (start, end, virus) in enumerate(found)
+        if index not in denied and context.is_present(prepared, start, end, past_counts=True)
+    ]
     result: dict[str, object] = {"hiv": False, "syphilis": False}
     result |= {"hepatitis_b": None, "hepatitis_c": None, "cmv": None, "none": False}
     for index, (start, end, virus) in enumerate(mentions):
@@ -566,12 +593,12 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
             result[virus] = _worse(result[virus], status)  # type: ignore[arg-type]
     if any(result[virus] for virus in _VIRUSES):
         return result
+    if _mentioned(prepared, _HBV_ONLY_ANTIVIRALS):  # treated now, whatever hedge comes before
+        return {**result, "hepatitis_b": "active"}
     if mentions:
         return {**result, "none": True}
     if is_unsure(prepared):
         return UNSURE
-    if _mentioned(prepared, _HBV_ONLY_ANTIVIRALS):
-        return {**result, "hepatitis_b": "active"}
     if _mentioned(prepared, _NONE_OF_THEM) or yes_no_signal(prepared) == "no":
         return {**result, "none": True}
     if _mentioned(prepared, _TESTED_NEGATIVE) and not has_phrase(prepared, ("阳性", "positive")):

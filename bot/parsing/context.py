@@ -35,6 +35,7 @@ _RELATIVES = (
 _CJK_RELATIVES = (
     *("爸", "妈", "父亲", "母亲", "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "哥", "姐"),
     *("弟", "妹", "舅舅", "姑姑", "阿姨", "叔叔", "婆婆", "公公", "岳母", "丈母娘"),
+    *("爹", "娘", "儿子", "女儿", "老公", "老婆", "媳妇", "丈夫", "妻子"),
 )
 
 # status -> (phrases before the mention, phrases after it, in the same clause)
@@ -150,6 +151,8 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     OTHER_PERSON: (
         (
             *(f"{whose} {who}" for whose in ("my", "her", "his", "their") for who in _RELATIVES),
+            # "my mom's on dialysis" without its apostrophe
+            *(f"{whose} {who}s" for whose in ("my", "her", "his", "their") for who in _RELATIVES),
             *("我妈", "我爸", "家人", "妈妈", "爸爸", "我姐", "我哥", "我弟", "我妹", "我老公"),
             *(f"{whose}{who}" for whose in ("我", "她", "他") for who in _CJK_RELATIVES),
         ),
@@ -203,14 +206,15 @@ _NO_LONGER = re.compile(r"\bno longer\b|\bnot any ?more\b")
 # Denied right after the name: "羟氯喹没吃过", "骁悉从来没用过", "plaquenil, never taken"
 # (not "还没吃": not yet, which is planned).
 _NOT_TAKEN_AFTER = re.compile(
-    r"\s*(?:从来|从|都|也|一直|根本)?(?:没有|没|未|不能|不让|不)(?:吃|用|服|打|做|试)过?(?!了)"
+    r"\s*(?:从来|从|都|也|一直|根本)?(?:没有|没|未|不能|不让|不)(?:吃|用|服|打|做|试)过?"
+    r"(?!了|药|针|抗|治|什么)"  # "乙肝没有吃药": the medicine is denied, not the hepatitis
     r"|\s*[,-]?\s*(?:never|not)\s+(?:taken|tried|used|had|been on)\b"
 )
 _ABOUT_SOMETHING_ELSE = re.compile(
     r"\b(?:no|without|never had any|not any)\s+(?:side effects?|problems?|issues?|reactions?)"
     r"\s+(?:from|with|on|to)\b"
 )
-_THE_PATIENT = re.compile(r"\b(?:me|my|i|im)\b|我(?![妈爸姐哥弟妹老公])")
+_THE_PATIENT = re.compile(r"\b(?:me|my|i|im)\b|我(?![妈爸姐哥弟妹老爹娘儿女媳丈妻])")
 # 、 lists things (乙肝、丙肝、HIV): what is said before or after the list is said of each.
 # A space between Chinese words ends a clause too: voice input and WeChat use it as a comma
 # ("甲氨蝶呤一个礼拜吃一次 还有羟氯喹 激素去年就停了").
@@ -287,6 +291,32 @@ def status(text: str, start: int, end: int) -> str:
         return PRESENT
     except Exception:  # a parser never raises: unknown context reads as present
         return PRESENT
+
+
+# A list of names followed by its denial and nothing more: "乙肝丙肝艾滋都没有", "骁悉 环磷酰胺
+# 都没吃过". Not "乙肝没有吃药" (something else is denied), and a clause break ends the list.
+_DENIED_AFTER_LIST = re.compile(
+    r"\s*(?:啥的|什么的|之类的|这些|这几个|等)?\s*(?:都|全都|全|也|从来|一直|根本)?\s*"
+    r"(?:没有|没|无|未)(?:吃|用|服|打|做|试|得|查出|感染)?(?:过)?\s*(?:了|的|呢|啊|吧|哦)?\s*$"
+)
+_LIST_GAP = re.compile(r"\s*(?:[、/]|和|与|跟|及|或者|或是|或|还有)?\s*")
+
+
+def denied_as_a_list(text: str, spans: list[tuple[int, int]]) -> set[int]:
+    """Indices of the spans (sorted, over `text`) in a list whose denial follows its last name."""
+    denied: set[int] = set()
+    run: list[int] = []
+    for index, (start, end) in enumerate(spans):
+        if run and not _LIST_GAP.fullmatch(text, spans[run[-1]][1], start):
+            run = []
+        run.append(index)
+        clause_end = clause_of(text, start, end)[1]
+        next_start = spans[index + 1][0] if index + 1 < len(spans) else None
+        if (next_start is None or next_start >= clause_end) and _DENIED_AFTER_LIST.fullmatch(
+            text, end, clause_end
+        ):
+            denied.update(run)
+    return denied
 
 
 def _others(before: str) -> bool:

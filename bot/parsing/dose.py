@@ -15,7 +15,7 @@ _NUMBER = r"(\d+,\d(?!\d)|\d+(?:\.\d+)?)"
 _MG = r"(?:mg|mgs|milligrams?|milligrammes?|millig|毫克)"
 _MICROGRAMS = r"(?:mcg|µg|μg|micrograms?|微克)"
 _GRAMS = r"(?:g|gm|grams?|克)"
-_TABLET = r"(?:tablets?|tabs?|pills?|caps?|capsules?|片|粒)"
+_TABLET = r"(?:tablets?|tabs?|pills?|caps?|capsules?|片|粒|颗)"
 _STRENGTH_COUNT = re.compile(
     rf"\b{_NUMBER}\s*(?:x|×|\*|times)\s*{_NUMBER}\s*{_MG}"
     rf"|\b{_NUMBER}\s*{_TABLET}\s+(?:of\s+)?{_NUMBER}\s*{_MG}"
@@ -63,6 +63,13 @@ _FREQUENCIES = {
     "every 12 hours": 2,
     "morning and evening": 2,
     "morning and night": 2,
+    "once a day": 1,
+    "once daily": 1,
+    "qd": 1,
+    "od": 1,
+    "每天一次": 1,
+    "一天一次": 1,
+    "每日一次": 1,
     "every other day": 0.5,
     "every second day": 0.5,
     "alternate days": 0.5,
@@ -150,6 +157,8 @@ def _amounts(prepared: str) -> list[float] | None:
     for match in _AMOUNT.finditer(prepared):
         value, unit = _number(match["value"]), match["unit"] or ""
         if re.fullmatch(_TABLET, unit):
+            if value == 1:
+                continue  # "pred 5mg qd, 1 tab": one tablet is the strength written
             return None
         if re.fullmatch(_MICROGRAMS, unit):
             with_unit.append(value / 1000)
@@ -241,6 +250,13 @@ _PER_TABLET = re.compile(
     rf"(?:每|一|(?<![\d.])1\s*|each\s+|per\s+){_TABLET}\s*(?:是|is\s+)?{_N}\s*{_MG}"
     rf"|(?<![\d.]){_N}\s*{_MG}\s*(?:一|每|1\s*|/|a\s+|per\s+|each\s+){_TABLET}"
     rf"|\beach\s+(?:one\s+)?(?:is\s+)?{_N}\s*{_MG}"
+    rf"|(?<![\d.]){_N}\s*{_MG}\s+(?:tablets|tabs|pills)\b"  # "10 mg tablets, two at night"
+)
+# A strength of tablets, then bare counts by the time of day: those are tablets.
+_STRENGTH_OF_TABLETS = re.compile(rf"{_N}\s*{_MG}\s+(?:tablets|tabs|pills)\b")
+_COUNT_AT_A_TIME = re.compile(
+    r"(?<![\d.])(\d+(?:\.5)?)\s+(in the morning|at night|in the evening|at bedtime|at lunch"
+    r"|at noon|at breakfast|at dinner|am|pm)\b"
 )
 # "prednisolone 5mg, I take 7 of them": a count of the tablets just named.
 _OF_THEM = re.compile(
@@ -282,6 +298,10 @@ _THAT_IS_TABLETS = re.compile(
 
 def _rewrite_tablets(prepared: str) -> str:
     prepared = _OF_THEM.sub(r" \1 tablets ", prepared)
+    if _STRENGTH_OF_TABLETS.search(
+        prepared
+    ):  # "10 mg tablets, two in the morning and two at night"
+        prepared = _COUNT_AT_A_TIME.sub(r" \1 tablets \2", prepared)
 
     def half(m: re.Match[str]) -> str:
         return f" {float(next(group for group in m.groups() if group)) / 2:g} mg "
@@ -343,7 +363,8 @@ def _count_times_strength_apart(prepared: str, stated: list[float]) -> str:
     if len(counts) > 1:  # "早上两片，晚上半片，每片5毫克": the tablets of the day add up
         numbers = [float(count[1]) for count in counts]
         total = max(numbers)
-        if total * 2 != sum(numbers):  # not a total said with its parts ("一天3片，早2晚1")
+        # not a total said with its parts ("一天3片，早2晚1": three counts at least)
+        if len(numbers) < 3 or total * 2 != sum(numbers):
             total = sum(numbers)
         rest = f"{total:g}片 " + _TABLET_COUNT.sub(" ", rest)
         counts = list(_TABLET_COUNT.finditer(rest))

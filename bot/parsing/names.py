@@ -6,7 +6,7 @@ import re
 
 from bot.lexicon import Lexicon, NameMatch, fold
 from bot.parsing import context
-from bot.parsing.text import UNSURE, has_phrase, is_unsure, prepare
+from bot.parsing.text import UNSURE, has_phrase, is_negated, is_unsure, phrase_pattern, prepare
 from bot.parsing.yes_no import yes_no_signal
 
 _NONE_PHRASES = (
@@ -172,6 +172,12 @@ _VACCINE_WORDS = frozenset(
 _SYMPTOM_WORDS = frozenset(["symptoms", "of", "these", "them", "problems", "issues"])
 
 
+# "no covid or rsv shots in years": how long and "or" name nothing else either.
+_WHEN_AROUND_A_NO = frozenset(
+    ("or", "nor", "in", "for", "years", "year", "ages", "long", "time", "while", "the", "last")
+) | frozenset(("past", "months", "month", "recently", "lately", "since", "ever", "a"))
+
+
 def _says_none(prepared: str, topic_words: frozenset[str]) -> bool:
     """A "none" answer: a none-phrase, or a plain no with nothing else named.
 
@@ -181,7 +187,7 @@ def _says_none(prepared: str, topic_words: frozenset[str]) -> bool:
     if has_phrase(prepared, _NONE_PHRASES):
         return True
     words = re.findall(r"[^\W\d_]+", prepared.replace("'", ""))
-    allowed = _AROUND_A_NO | topic_words
+    allowed = _AROUND_A_NO | _WHEN_AROUND_A_NO | topic_words
     return yes_no_signal(prepared) == "no" and all(word in allowed for word in words)
 
 
@@ -212,6 +218,9 @@ _UNNAMED_OTHERS = (
     "另外一种",
     "一种药",
     "一个药",
+    # an unnamed drug of a kind: "还吃过一种免疫抑制剂 ... 名字记不住了"
+    *("一种", "某种", "some drug", "a drug", "some medicine", "a medicine", "something else"),
+    *("另外那个", "另外一个", "the other one"),
 )
 
 
@@ -324,7 +333,16 @@ _INACTIVATED_WORDS = (
     *("in my arm", "in the arm", "in her arm", "in his arm"),
 )
 _LIVE_WORDS = ("live", "attenuated", "live attenuated", "oral", "减毒", "活疫苗", "活的", "口服")
+_LIVE_WORDS += ("capsule", "capsules", "pills", "by mouth", "drops", "胶囊", "喝的", "吃的")
 _LIVE_WORDS += ("nasal", "nose spray", "nasal spray", "喷鼻", "鼻喷", "喷雾")
+
+
+def _said_not_denied(prepared: str, phrases: tuple[str, ...]) -> bool:
+    return any(
+        not is_negated(prepared, match.start())
+        for phrase in phrases
+        for match in phrase_pattern(phrase).finditer(prepared)
+    )
 
 
 def _said_which(lexicon: Lexicon, product: str, prepared: str) -> str:
@@ -332,12 +350,19 @@ def _said_which(lexicon: Lexicon, product: str, prepared: str) -> str:
     choices = [lexicon.vaccines[choice] for choice in lexicon.vaccines[product].one_of]
     if not choices:
         return product
-    if has_phrase(prepared, _INACTIVATED_WORDS):
+    inactivated = _said_not_denied(prepared, _INACTIVATED_WORDS)
+    without_inactivated = prepared
+    for phrase in _INACTIVATED_WORDS:  # 灭活的 holds 活的; "not live" holds "live"
+        without_inactivated = phrase_pattern(phrase).sub(
+            lambda m: " " * len(m[0]), without_inactivated
+        )
+    live = _said_not_denied(without_inactivated, _LIVE_WORDS)  # "是打针的 不是喷鼻子那种"
+    if inactivated == live or _EITHER_OR.search(prepared) or is_unsure(prepared):
+        return product  # "can't remember if it was capsules or an injection": ask which
+    if inactivated:
         wanted = [choice for choice in choices if choice.kind != "live"]
-    elif has_phrase(prepared, _LIVE_WORDS):
-        wanted = [choice for choice in choices if choice.kind == "live"]
     else:
-        return product
+        wanted = [choice for choice in choices if choice.kind == "live"]
     return wanted[0].id if len(wanted) == 1 else product
 
 

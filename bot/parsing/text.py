@@ -183,6 +183,8 @@ _CLAUSE_BREAK = re.compile(
     r"|\b(?:apart|other) (?:from|than)\b|但是|但|只有|除了|不过"
 )
 _CJK_NEGATION_REACH = 4
+# Words between a denial and what it denies that do not lengthen its reach: "没有做过啥移植".
+_CJK_FILLERS = re.compile(r"(?:啥|什么|任何|过)+$")
 
 
 def is_unsure(prepared: str) -> bool:
@@ -203,7 +205,7 @@ def is_negated(folded: str, start: int) -> bool:
     Plaquenil", "nothing other than Plaquenil") ends the negation."""
     before = folded[max(0, start - 60) : start]
     clause = _CLAUSE_BREAK.split(before)[-1]
-    chinese_tail = compact(clause)[-_CJK_NEGATION_REACH:]
+    chinese_tail = _CJK_FILLERS.sub("", compact(clause))[-_CJK_NEGATION_REACH:]
     if has_cjk(chinese_tail) and any(word in chinese_tail for word in _NEGATION_CJK):
         return True
     recent = words(clause)[-4:]

@@ -12,6 +12,7 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
+from bot.parsing import holidays
 from bot.parsing.dates import (
     MONTHS,
     DateRange,
@@ -332,6 +333,54 @@ def _seasons(reader: _Reader) -> None:
     reader.read(_NEAR_SEASON, near)
 
 
+_HOLIDAY_NAMES = "|".join(sorted((re.escape(n) for n in holidays.WRITTEN), key=len, reverse=True))
+_HOLIDAY = re.compile(
+    rf"(?:\b(?P<side_en>before|after|around|at|over|during|on)\s+)?(?:\b(?P<near>last|this)\s+)?"
+    rf"(?:{_YEAR_NAME_CJK}|(?P<year>\d{{4}})\s*年?)?\s*的?\s*"
+    rf"(?P<name>{_HOLIDAY_NAMES})(?![a-z])(?:\s*(?P<year_after>\d{{4}})\b)?"
+    r"(?:\s*(?P<side>前后|之前|以前|之后|以后|前|后|期间|的时候|那会儿?|那阵子?|左右))?"
+    r"(?:\s*(?P<count>\d+|几)\s*(?P<unit>个?礼拜|个?星期|周|天|个月))?"
+)
+# How far from the holiday each side reaches (days): "国庆节后" is within a month after it.
+_BEFORE, _AFTER, _AROUND = (-30, -1), (1, 30), (-7, 7)
+_SIDES = {
+    **dict.fromkeys(("前", "之前", "以前", "before"), _BEFORE),
+    **dict.fromkeys(("后", "之后", "以后", "after"), _AFTER),
+}
+_UNIT_DAYS = {"礼拜": 7, "星期": 7, "周": 7, "天": 1, "月": 30}
+
+
+def _holiday_dates(reader: _Reader) -> None:
+    """ "今年春节前确诊的", "过年前一个礼拜", "国庆节后", "last Christmas": days around that
+    holiday, in the year named or its latest one up to today."""
+
+    def found(m: re.Match[str]) -> None:
+        name = holidays.WRITTEN[m["name"]]
+        year = m["year"] or m["year_after"]
+        if year:
+            day = holidays.holiday_date(name, int(year))
+        elif m["named"]:
+            day = holidays.holiday_date(name, _named_year(reader, m["named"]))
+        elif m["near"] == "this":
+            day = holidays.holiday_date(name, reader.today.year)  # still to come: unreadable
+        else:
+            day = holidays.latest_on_or_before(name, reader.today)
+        if day is None:
+            reader.unreadable = True
+            return
+        first, last = _SIDES.get(m["side"] or m["side_en"] or "", _AROUND)
+        if m["count"] and m["side"] in ("前", "之前", "以前", "后", "之后", "以后"):
+            amount = 3 if m["count"] == "几" else int(m["count"])
+            offset = amount * _UNIT_DAYS[m["unit"].lstrip("个")] * (1 if first > 0 else -1)
+            first, last = offset - 3, offset + 3
+        _add_range(
+            reader,
+            DateRange(day + datetime.timedelta(days=first), day + datetime.timedelta(days=last)),
+        )
+
+    reader.read(_HOLIDAY, found)
+
+
 def _add_range(reader: _Reader, date_range: DateRange | None) -> None:
     if date_range is None or date_range.earliest > reader.today:
         reader.unreadable = True
@@ -547,6 +596,7 @@ def parse_when(
     reader = _Reader(prepared, today)
     _a_childs_birth(reader)
     _ages_then(reader, age_years)
+    _holiday_dates(reader)
     _seasons(reader)
     _parts_and_named_years(reader)
     mentions, reader.rest = find_dates(reader.rest)

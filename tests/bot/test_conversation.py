@@ -188,3 +188,25 @@ def test_requested_language(text, language):
 )
 def test_language_of(said, language):
     assert conversation.language_of(said) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what a visitor has is not their agreement (it was taken as consent and kept)
+        ("I have HIV", None),
+        ("hi, I have HIV and I am pregnant", None),
+        ("我有乙肝", None),
+        ("is this study ok with hiv and pregnancy?", None),  # a question is no answer
+        ("没问题", "yes"),  # "no problem" (it was read as a refusal)
+        ("没有问题", "yes"),
+        ("I am happy to", "yes"),
+        ("yes i am", "yes"),
+        ("not willing", "no"),
+        ("k", "yes"),
+        ("同意", "yes"),
+        ("不同意", "no"),
+    ],
+)
+def test_consent_is_an_agreement_not_a_fact(text, expected):
+    assert read_consent(text) == expected

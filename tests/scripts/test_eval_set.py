@@ -200,6 +200,9 @@ MEASURED_FILES = (
     # Round 6 was first measured offline (parsers and engine), before its fixes: README.
     "heldout_round6.yml",
     "chinese_heldout_round6.yml",
+    # Round 7 too (first offline replay 65/80, README).
+    "heldout_round7.yml",
+    "chinese_heldout_round7.yml",
 )
 
 

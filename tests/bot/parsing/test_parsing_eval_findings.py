@@ -459,3 +459,84 @@ def test_round_6_findings(today, lexicon):
     sister = "not me. my sister gave a kidney to our dad, I was the one who didn't match lol"
     assert read("transplant", sister, today, lexicon) == "no"
     assert read("medicines", "没吃过骁悉、环磷酰胺", today, lexicon)["past"] == []
+
+
+# --- held-out round 7, first offline replay 65/80 (3 wrongly 'may be a good fit'), 2026-12-03 --
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        # the patient corrects themselves: what follows the last correction is the answer
+        ("age", "70, no wait, sorry, 60! I turned sixty in March, fat fingers", 60),
+        ("transplant", "no... wait, actually yes. I got a kidney from my sister in 2016", "yes"),
+        (
+            "disease_active",
+            "还在活动… 不对 其实打了贝利尤单抗以后一年多都没犯过 指标也都正常了",
+            "no",
+        ),
+        ("age", "I'll be seventy-two come April, but I feel about fifty", 71),
+        ("age", "45 but I feel like 30", 45),
+        # dialect: 莫得 / 没得 are 没有; 俺爹 is the patient's father
+        ("transplant", "木有 俺从来木有做过啥移植 是俺爹前几年做过肝移植", "no"),
+        ("transplant", "是我爹前几年做过肝移植", "no"),
+        ("transplant", "yes my mum had a kidney transplant and so did I", "yes"),
+        ("transplant", "我做过肾移植", "yes"),
+        # birth control applies to men too: a man's refusal is a no
+        ("contraception", "我是男的 我老婆想要孩子 这一年不想避孕", "no"),
+        ("pregnancy", "怀了刚查出来的才六周本来没打算要的那这个是不是就不行了", "yes"),
+        ("pregnancy", "没怀上", "no"),
+    ],
+)
+def test_round_7_readings(kind, text, expected, today, lexicon):
+    assert read(kind, text, today, lexicon) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "mg"),
+    [
+        ("prednisone 10 mg tablets, two in the morning and two at night", 40.0),  # was 10
+        ("早上两片 晚上两片 每片5mg", 20.0),  # was 10: two counts are not a total with a part
+        ("一天3片，早2晚1 每片5mg", 15.0),
+        ("潑尼松每天兩顆 一顆5毫克", 10.0),  # 顆 is a tablet
+        ("pred 5mg qd, 1 tab", 5.0),
+    ],
+)
+def test_round_7_doses(text, mg, today, lexicon):
+    assert read("steroid_dose", text, today, lexicon)["mg_per_day"] == mg
+
+
+def test_round_7_infections(today, lexicon):
+    listed = read("viral_infections", "莫得 啥乙肝丙肝艾滋都莫得 去年查过都是阴性", today, lexicon)
+    assert listed["none"] is True and listed["hiv"] is False  # was HIV, hepatitis B and C
+    assert read("viral_infections", "乙肝没有吃药", today, lexicon)["hepatitis_b"] == "unclear"
+    hedged = "I cannot say I don't have hepatitis B. I have it, I am take entecavir every day"
+    assert read("viral_infections", hedged, today, lexicon)["hepatitis_b"] == "active"
+    mom = "no dialysis for me, my mom's on dialysis though. none of those for me"
+    assert read("organ_function", mom, today, lexicon)["none"] is True
+
+
+def test_round_7_vaccines_and_medicines(today, lexicon):
+    either = "the typhoid vaccine, honestly can't remember if it was capsules or an injection"
+    assert read("vaccines", either, today, lexicon)["products"] == ["typhoid_unspecified"]
+    shot = "上个月中旬打了流感疫苗 是胳膊上打针的那种 不是喷鼻子的"
+    assert read("vaccines", shot, today, lexicon)["products"] == ["flu_injected"]
+    assert read("vaccines", "no covid or rsv shots in years", today, lexicon)["none"] is True
+    unnamed = "羟氯喹 以前在老家还吃过一种免疫抑制剂 白色小药片 名字记不住了"
+    assert read("medicines", unnamed, today, lexicon)["incomplete"] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("今年春节前确诊的 就过年前一个礼拜", "2026-02-07", "2026-02-13"),  # 春节 2026-02-17
+        ("去年春节", "2025-01-22", "2025-02-05"),  # 春节 2025-01-29
+        ("国庆节后打的", "2026-10-02", "2026-10-31"),
+        ("last Christmas", "2025-12-18", "2026-01-01"),
+        ("I was diagnosed this September, right after Labor Day", "2026-09-08", "2026-09-30"),
+    ],
+)
+def test_round_7_dates_told_by_a_holiday(text, earliest, latest, today, lexicon):
+    assert read("when", text, today, lexicon) == {"earliest": earliest, "latest": latest}
+
+
+def test_a_holiday_still_to_come_is_unread(today, lexicon):
+    assert read("when", "this christmas", today, lexicon) is None
