@@ -23,8 +23,8 @@ _MISREAD_AS = {"羟": frozenset({"qing"})}
 
 # Everyday and online spellings patients use, each as long as the word it stands for:
 # 木有 / 莫得 / 没得 (没有), 俺 (我), 好滴 (好的), 神马 (什么).
-_EVERYDAY = {"木有": "没有", "莫得": "没有", "没得": "没有", "俺": "我", "好滴": "好的", "神马": "什么"}
-_EVERYDAY["酱紫"] = "这样"
+_EVERYDAY = {"木有": "没有", "莫得": "没有", "没得": "没有", "俺": "我", "好滴": "好的"}
+_EVERYDAY |= {"神马": "什么", "酱紫": "这样"}
 _EVERYDAY_WORDS = re.compile("|".join(_EVERYDAY))
 # A year said digit by digit (一九八五年, 一七年, 零九年) is written with digits.
 _DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
