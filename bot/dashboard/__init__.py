@@ -13,10 +13,39 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from bot.dashboard import api, audit, auth, export, funnel, language, queue, referral, security
+from bot.dashboard import (
+    api,
+    audit,
+    auth,
+    erasure,
+    export,
+    funnel,
+    language,
+    queue,
+    referral,
+    security,
+)
 from bot.store.db import REPO_ROOT, StoreUnavailable, make_engine
 
 SECURE_COOKIES_VARIABLE = "HN2301_DASHBOARD_SECURE_COOKIES"
+TRUSTED_PROXY_VARIABLE = "HN2301_DASHBOARD_TRUSTED_PROXY"
+
+
+def serving_settings(host: str, *, behind_proxy: bool = False) -> dict:
+    """The settings `python -m bot dashboard` adds for where it listens (ASVS 3.4.1).
+
+    Off loopback the cookies are Secure: the browser then sends them only over HTTPS, so a
+    dashboard reachable from the network without TLS in front cannot be signed in to at all,
+    rather than leaking its session over plain HTTP. Behind a TLS reverse proxy on this machine
+    (deploy/nginx/dashboard.conf) cookies are Secure too, and the proxy's X-Forwarded-For names
+    the client in the audit trail.
+    """
+    settings: dict = {}
+    if behind_proxy or not security.is_loopback(host):
+        settings["SESSION_COOKIE_SECURE"] = True
+    if behind_proxy:
+        settings["TRUSTED_PROXY"] = True
+    return settings
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -27,6 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SECRET_KEY_FILE=REPO_ROOT / "var" / "dashboard_secret",
         TRIAL_ID="hn2301",
         IDLE_TIMEOUT=timedelta(minutes=30),
+        ABSOLUTE_SESSION_LIFETIME=timedelta(hours=12),
+        # X-Forwarded-For is believed only from a loopback peer, and only with this on.
+        TRUSTED_PROXY=os.environ.get(TRUSTED_PROXY_VARIABLE, "") == "1",
         CLOCK=lambda: datetime.now(timezone.utc),
         SESSION_COOKIE_NAME="hn2301_dashboard",
         SESSION_COOKIE_HTTPONLY=True,
@@ -53,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api.blueprint,
     ):
         app.register_blueprint(blueprint)
+    app.register_blueprint(erasure.blueprint)  # access and erasure by reference code
     language.install(app)  # Flask-Babel, the language switch, local times and labels
     _install_error_pages(app)
     return app

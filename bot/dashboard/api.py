@@ -9,7 +9,7 @@ from flask import Blueprint, abort, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
 from bot.dashboard.funnel import funnel_data
-from bot.dashboard.queue import filters_from
+from bot.dashboard.queue import audit_list, filters_from
 from bot.dashboard.referral import viewed_referral
 from bot.dashboard.security import current_username, now, store
 from bot.store import repository
@@ -31,12 +31,13 @@ def csrf_token():
 
 @blueprint.route("/referrals")
 def referrals():
-    """The queue: referrals (without transcripts) and counts per status."""
+    """The queue: referrals (without transcripts) and counts per status (an audited read)."""
     filters = filters_from(request.args)
     with store() as db_session:
         found = repository.list_referrals(session=db_session, filters=filters)
         counts = repository.count_referrals_by_status(session=db_session, filters=filters)
         listed = [repository.referral_as_dict(referral) for referral in found]
+        audit_list(db_session, "api_referrals_listed", filters, len(listed))
     return jsonify(counts=counts, referrals=listed)
 
 
@@ -44,7 +45,7 @@ def referrals():
 def referral(referral_id: int):
     """One referral with answers, notes and transcript (an audited view)."""
     with store() as db_session:
-        found = viewed_referral(db_session, referral_id, detail="api")
+        found = viewed_referral(db_session, referral_id, detail="api, with transcript")
         result = repository.referral_as_dict(found, with_transcript=True)
         result["allowed_next_statuses"] = list(repository.allowed_next_statuses(found.status))
     return jsonify(result)
@@ -99,7 +100,7 @@ def add_note(referral_id: int):
 @blueprint.route("/funnel")
 def funnel():
     """The funnel counts and top not-eligible reasons."""
-    counts, reasons = funnel_data(None, None)
+    counts, reasons = funnel_data(None, None, via="api")
     return jsonify(
         counts=counts,
         top_not_eligible_reasons=[
@@ -120,6 +121,7 @@ def audit():
                 "action": event.action,
                 "referral_id": event.referral_id,
                 "detail": event.detail,
+                "source_address": event.source_address,
             }
             for event in repository.list_audit(session=db_session, referral_id=referral_id)
         ]

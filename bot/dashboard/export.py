@@ -2,8 +2,10 @@
 
 Both are audit events. The CSV keeps stored values as they are (codes, the English reasons) and
 the patient's words in the language they wrote, named in its `language` column ("en", "zh").
-CSV cells that a spreadsheet would run as a formula (starting with = + - @ or a tab / carriage
-return) are prefixed with a quote, so a patient's words can never execute.
+CSV cells that a spreadsheet would run as a formula are prefixed with a quote, so a patient's
+words can never execute: cells starting, after any spaces, with = + - @ (also their full-width
+and small forms ＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫, which some spreadsheets and IMEs turn into the
+ASCII ones) or with a tab, carriage return or line feed (OWASP "CSV injection").
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import io
 from flask import Blueprint, Response, abort, request
 
 from bot.dashboard.fhir import questionnaire_response
-from bot.dashboard.queue import filters_from
+from bot.dashboard.queue import audit_list, filters_from
 from bot.dashboard.security import current_username, now, store
 from bot.store import repository
 
 blueprint = Blueprint("export", __name__)
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b")
 CSV_COLUMNS = (
     "reference_code",
     "created_at",
@@ -39,7 +41,8 @@ CSV_COLUMNS = (
 def spreadsheet_safe(value: object) -> str:
     """The cell's text, quoted if a spreadsheet would treat it as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    first = text.lstrip(" \u3000\u00a0")[:1]
+    return "'" + text if first in FORMULA_STARTS and first else text
 
 
 @blueprint.route("/export/referrals.csv")
@@ -48,14 +51,7 @@ def queue_csv():
     filters = filters_from(request.args)
     with store() as db_session:
         referrals = repository.list_referrals(session=db_session, filters=filters)
-        repository.record_audit(
-            session=db_session,
-            actor=current_username(),
-            action="queue_exported_csv",
-            referral_id=None,
-            at=now(),
-            detail=f"{len(referrals)} referrals",
-        )
+        audit_list(db_session, "queue_exported_csv", filters, len(referrals))
         rows = [
             (
                 referral.reference_code,

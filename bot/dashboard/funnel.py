@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext
 
 from bot.dashboard.language import OUTCOME_LABELS
-from bot.dashboard.security import store
+from bot.dashboard.security import current_username, now, store
 from bot.store import repository
 from bot.trial import load_trial
 
@@ -66,9 +66,20 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def funnel_data(since: date | None, until: date | None) -> tuple[dict[str, int], list]:
+def _days_said(since: date | None, until: date | None) -> str:
+    """The funnel's day filter as the audit trail records list filters."""
+    days = [f"{key}={day.isoformat()}" for key, day in (("from", since), ("to", until)) if day]
+    return " ".join(days) or "no filter"
+
+
+def funnel_data(
+    since: date | None, until: date | None, *, via: str = "page"
+) -> tuple[dict[str, int], list]:
     """The funnel counts (between two days at the study site) and the top not-eligible
-    criteria, as (criterion id, protocol item, count), for this dashboard's trial."""
+    criteria, as (criterion id, protocol item, count), for this dashboard's trial.
+
+    Only counts, but small counts can point at a person, so each read is audited too.
+    """
     trial_id = current_app.config["TRIAL_ID"]
     with store() as db_session:
         counts = repository.funnel_counts(
@@ -79,6 +90,14 @@ def funnel_data(since: date | None, until: date | None) -> tuple[dict[str, int],
             zone=load_trial(trial_id).timezone,
         )
         reasons = repository.top_not_eligible_criteria(session=db_session, trial_id=trial_id)
+        repository.record_audit(
+            session=db_session,
+            actor=current_username(),
+            action="funnel_viewed",
+            referral_id=None,
+            at=now(),
+            detail=f"{via}; {_days_said(since, until)}",
+        )
     return counts, reasons
 
 

@@ -68,11 +68,66 @@ ACTION_LABELS = {
     "referral_exported_fhir": lazy_gettext("referral exported fhir"),
     "patient_data_deleted": lazy_gettext("patient data deleted"),
     "language_changed": lazy_gettext("language changed"),
+    "queue_viewed": lazy_gettext("queue viewed"),
+    "api_referrals_listed": lazy_gettext("referrals listed through the API"),
+    "funnel_viewed": lazy_gettext("funnel viewed"),
+    "coordinator_disabled": lazy_gettext("account disabled"),
+    "coordinator_enabled": lazy_gettext("account enabled"),
+    "coordinator_unlocked": lazy_gettext("account unlocked"),
+    "coordinator_reset": lazy_gettext("account reset"),
+    # access, erasure and retention (bot/dashboard/erasure.py, actions/privacy.py, bot/retention.py)
+    "patient_data_shown": lazy_gettext("patient data shown"),
+    "patient_code_refused": lazy_gettext("reference code refused"),
+    "patient_data_deleted_by_code": lazy_gettext("patient data deleted by reference code"),
+    "referral_erased": lazy_gettext("referral erased"),
+    "referral_purged": lazy_gettext("referral deleted by the retention purge"),
+    "retention_purge": lazy_gettext("retention purge"),
 }
-ACTOR_LABELS = {"patient": lazy_gettext("patient"), "(blank)": lazy_gettext("(blank)")}
+ACTOR_LABELS = {
+    "patient": lazy_gettext("patient"),
+    "(blank)": lazy_gettext("(blank)"),
+    "(unknown)": lazy_gettext("(unknown account)"),
+    "(command line)": lazy_gettext("(command line)"),
+    "retention": lazy_gettext("retention purge"),
+}
+DETAIL_LABELS = {
+    "api": lazy_gettext("through the API"),
+    "page": lazy_gettext("page"),
+    "page, with transcript": lazy_gettext("page, with transcript"),
+    "api, with transcript": lazy_gettext("through the API, with transcript"),
+    "no filter": lazy_gettext("no filter"),
+    "password": lazy_gettext("password"),
+    "totp": lazy_gettext("authenticator (TOTP)"),
+    "erasure page": lazy_gettext("erasure page"),
+    "retention period ended": lazy_gettext("retention period ended"),
+    "reference code without its phone or e-mail": lazy_gettext(
+        "reference code without its phone or e-mail"
+    ),
+}
+FILTER_LABELS = {
+    "status": lazy_gettext("status"),
+    "outcome": lazy_gettext("outcome"),
+    "from": lazy_gettext("from"),
+    "to": lazy_gettext("to"),
+}
 
 _STATUS_CHANGE_DETAIL = re.compile(r"^(\w+) -> (\w+)$")
 _EXPORT_DETAIL = re.compile(r"^(\d+) referrals$")
+_LIST_DETAIL = re.compile(r"^(?:(page|api); )?([^;]*?)(?:; (\d+) referrals)?$")
+_FILTER = re.compile(r"^(status|outcome|from|to)=([\w-]+)$")
+_ACCOUNT_DETAIL = re.compile(r"^account (\d+)(?:: ((?:password|totp)(?: and totp)?))?$")
+# A retention purge's counts (bot.retention.PurgeCounts.summary): "name=N name=N ...".
+_PURGE_DETAIL = re.compile(r"^(?:[a-z_]+=\d+)(?: [a-z_]+=\d+)*$")
+PURGE_LABELS = {
+    "unconsented_conversations": lazy_gettext("chats without consent"),
+    "abandoned_conversations": lazy_gettext("chats left unfinished"),
+    "finished_conversations": lazy_gettext("finished chats"),
+    "tracker_events": lazy_gettext("chat events"),
+    "unfinished_screenings": lazy_gettext("unfinished screenings"),
+    "unreferred_screenings": lazy_gettext("screenings without referral"),
+    "referrals": lazy_gettext("referrals"),
+    "news_contacts": lazy_gettext("contacts for news of other studies"),
+}
 
 
 def install(app: Flask) -> None:
@@ -188,11 +243,48 @@ def audit_detail(detail: str | None) -> str:
     exported = _EXPORT_DETAIL.match(detail)
     if exported:
         return gettext("%(count)s referrals", count=int(exported.group(1)))
-    if detail == "api":
-        return gettext("through the API")
+    if detail in DETAIL_LABELS:
+        return str(DETAIL_LABELS[detail])
     if detail in i18n.LANGUAGES:
         return LANGUAGE_NAMES[detail]
+    account = _ACCOUNT_DETAIL.match(detail)
+    if account:
+        said = gettext("account %(id)s", id=int(account.group(1)))
+        if account.group(2):
+            parts = account.group(2).split(" and ")
+            said += ": " + " + ".join(str(DETAIL_LABELS[part]) for part in parts)
+        return said
+    if _PURGE_DETAIL.match(detail):
+        pairs = (part.split("=") for part in detail.split())
+        return "; ".join(f"{PURGE_LABELS.get(name, name)}: {count}" for name, count in pairs)
+    listed = _LIST_DETAIL.match(detail)
+    if listed and (listed.group(1) or listed.group(3)):
+        filters = _filters_said(listed.group(2))
+        if filters is not None:
+            parts = [str(DETAIL_LABELS[listed.group(1)])] if listed.group(1) else []
+            parts.append(filters)
+            if listed.group(3):
+                parts.append(gettext("%(count)s referrals", count=int(listed.group(3))))
+            return "; ".join(parts)
     return detail
+
+
+def _filters_said(text: str) -> str | None:
+    """ "status=new from=2026-03-01" in the coordinator's language; None if it is not that form."""
+    if text == "no filter":
+        return str(DETAIL_LABELS["no filter"])
+    said = []
+    for pair in text.split(" "):
+        found = _FILTER.match(pair)
+        if not found:
+            return None
+        key, value = found.groups()
+        if key == "status" and value in STATUS_LABELS:
+            value = str(STATUS_LABELS[value])
+        elif key == "outcome" and value in OUTCOME_LABELS:
+            value = str(OUTCOME_LABELS[value])
+        said.append(f"{FILTER_LABELS[key]} {value}")
+    return ", ".join(said)
 
 
 def to_verify_entry(entry: str, answers=()) -> str:

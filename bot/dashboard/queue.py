@@ -7,7 +7,8 @@ from datetime import date
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from bot.dashboard.security import store
+from bot.dashboard import notifications
+from bot.dashboard.security import current_username, now, store
 from bot.store import repository
 from bot.trial import load_trial
 
@@ -38,6 +39,23 @@ def filters_as_query(filters: repository.ReferralFilters) -> dict[str, str]:
     return {key: value for key, value in values.items() if value}
 
 
+def audit_list(db_session, action: str, filters: repository.ReferralFilters, rows: int) -> None:
+    """Record a read of the referral list: its filters (validated codes and days, never free
+    text) and how many referrals it showed."""
+    shown = filters_as_query(filters)
+    described = " ".join(
+        f"{key}={shown[key]}" for key in ("status", "outcome", "from", "to") if key in shown
+    )
+    repository.record_audit(
+        session=db_session,
+        actor=current_username(),
+        action=action,
+        referral_id=None,
+        at=now(),
+        detail=f"{described or 'no filter'}; {rows} referrals",
+    )
+
+
 def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
@@ -47,13 +65,16 @@ def _day(text: str | None) -> date | None:
 
 @blueprint.route("/")
 def index():
-    """The queue page."""
+    """The queue page (an audited read: the filters and the number of rows)."""
     filters = filters_from(request.args)
     with store() as db_session:
         referrals = repository.list_referrals(session=db_session, filters=filters)
         counts = repository.count_referrals_by_status(session=db_session, filters=filters)
+        audit_list(db_session, "queue_viewed", filters, len(referrals))
+        unsent = notifications.unsent(session=db_session)
     return render_template(
         "queue.html",
+        unsent_notifications=unsent,
         referrals=referrals,
         counts=counts,
         filters=filters,

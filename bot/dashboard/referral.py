@@ -43,7 +43,7 @@ def viewed_referral(db_session, referral_id: int, detail: str = ""):
 def show(referral_id: int):
     """The referral page; every view is an audit event."""
     with store() as db_session:
-        referral = viewed_referral(db_session, referral_id)
+        referral = viewed_referral(db_session, referral_id, detail="page, with transcript")
         trial = load_trial(current_app.config["TRIAL_ID"])
         page = render_template(
             "referral.html",

@@ -1,21 +1,43 @@
-"""Sign-in, sessions and response headers shared by every part of the dashboard.
+"""Sign-in, sessions, source addresses and response headers shared by the whole dashboard.
 
 The browser cookie (signed by Flask) holds only a random session token; the session itself lives
-in the store, so logout and the 30-minute idle timeout end it on the server, not just in the
-browser. A single `before_request` guard protects every route except login and static files, so a
-new view cannot forget to require a login.
+in the store, so logout, the 30-minute idle timeout, the 12-hour absolute lifetime and disabling
+the account end it on the server, not just in the browser. A single `before_request` guard
+protects every route except login and static files, so a new view cannot forget to require a
+login.
+
+After a successful sign-in the browser also gets a signed trusted-device cookie (path /login,
+HttpOnly) naming the coordinator's account and a random device id: sign-ins from that browser
+are throttled on their own and not by the address and account throttles an attacker elsewhere
+can raise (the policy is described above `bot.store.repository.verify_login`).
+
+The source address of every audit event is `request.remote_addr`; `X-Forwarded-For` is read
+only when `TRUSTED_PROXY` is set (`python -m bot dashboard --behind-proxy`) and the request comes
+from loopback, where that proxy runs.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, g, jsonify, redirect, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from bot.store import repository
@@ -23,6 +45,9 @@ from bot.store.db import session_scope
 
 SIGNING_KEY_VARIABLE = "HN2301_DASHBOARD_SECRET"
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+DEVICE_COOKIE = "hn2301_device"
+DEVICE_COOKIE_LIFETIME = timedelta(days=90)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -53,9 +78,73 @@ def now() -> datetime:
 
 @contextmanager
 def store() -> Iterator[Session]:
-    """A store transaction for this request."""
+    """A store transaction for this request; its audit events carry the source address."""
     with session_scope(current_app.extensions["hn2301_engine"]) as db_session:
+        if has_request_context():
+            db_session.info["source_address"] = client_address()
         yield db_session
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an address to listen on) is this machine only."""
+    host = host.strip().strip("[]")
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def client_address() -> str:
+    """Where this request came from: the peer, or the client a trusted local proxy names.
+
+    Only the right-most `X-Forwarded-For` entry is used (the one the proxy itself added), and
+    only from a loopback peer when `TRUSTED_PROXY` is on; anything else could be forged.
+    """
+    peer = request.remote_addr or ""
+    if current_app.config.get("TRUSTED_PROXY") and peer and is_loopback(peer):
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return peer[:64]
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hn2301-trusted-device")
+
+
+def trusted_device() -> tuple[int, str] | None:
+    """(coordinator id, device id) from a valid, unexpired trusted-device cookie, else None."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        coordinator_pk, device_id = _device_serializer().loads(
+            value, max_age=int(DEVICE_COOKIE_LIFETIME.total_seconds())
+        )
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(coordinator_pk, int) or not isinstance(device_id, str):
+        return None
+    return coordinator_pk, device_id
+
+
+def remember_device(response, coordinator_pk: int) -> None:
+    """Give this browser (again) a trusted-device cookie for the account that just signed in."""
+    known = trusted_device()
+    device_id = known[1] if known and known[0] == coordinator_pk else secrets.token_urlsafe(16)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps([coordinator_pk, device_id]),
+        max_age=int(DEVICE_COOKIE_LIFETIME.total_seconds()),
+        path=url_for("auth.login"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
 
 
 def current_username() -> str:
@@ -98,6 +187,7 @@ def _require_login():
                 token=token,
                 at=now(),
                 idle_timeout=current_app.config["IDLE_TIMEOUT"],
+                absolute_timeout=current_app.config["ABSOLUTE_SESSION_LIFETIME"],
             )
             if coordinator is not None:
                 coordinator_username = coordinator.username

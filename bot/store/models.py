@@ -199,7 +199,14 @@ class OtherStudiesContact(Base):
 
 
 class Coordinator(Base):
-    """A study coordinator's dashboard account (argon2id hash, never the password)."""
+    """A study coordinator's dashboard account: argon2id hash (never the password) and TOTP.
+
+    `totp_secret` is the base32 TOTP seed; it is a credential, so it never appears in logs, repr
+    or the audit trail. NULL means "not enrolled": such an account cannot sign in until an
+    administrator runs `python -m bot reset-coordinator NAME --totp`. `totp_last_step` is the
+    time step of the last accepted code, so no code is accepted twice (ASVS 2.8.4).
+    `disabled_at` set means the account cannot sign in and has no open sessions.
+    """
 
     __tablename__ = "coordinator"
 
@@ -207,15 +214,37 @@ class Coordinator(Base):
     username = Column(String(80), nullable=False, unique=True)
     password_hash = Column(String(255), nullable=False)
     created_at = Column(UtcDateTime, nullable=False)
-    failed_logins = Column(Integer, nullable=False, default=0)
-    locked_until = Column(UtcDateTime)
     last_login_at = Column(UtcDateTime)
+    totp_secret = Column(String(64))
+    totp_last_step = Column(Integer)
+    disabled_at = Column(UtcDateTime)
     # The dashboard's language for this coordinator ("en" or "zh"), chosen in the page header.
     language = Column(String(8), nullable=False, default="en", server_default="en")
 
+    def __repr__(self) -> str:
+        return f"<Coordinator {self.id} {self.username!r}>"  # no hash, no TOTP secret
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted against one key, with the time the key may try again.
+
+    `key` is "addr:", "acct:" or "device:" followed by a SHA-256 of the source address, the typed
+    account name or a trusted-device cookie's id: never the raw name a visitor typed. The policy
+    (free tries, backoff, caps, trusted-device cookies) is described in bot.store.repository,
+    above `verify_login`.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key = Column(String(80), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    last_failure_at = Column(UtcDateTime, nullable=False)
+    blocked_until = Column(UtcDateTime)
+
 
 class AuditEvent(Base):
-    """Who did what to which referral, when. Never holds contact details or patient words.
+    """Who did what to which referral, when, and from where. Never holds contact details or
+    patient words (a list's filters are recorded, not the rows it showed).
 
     `referral_id` is a plain number, not a foreign key, so the trail outlives a deleted referral.
     """
@@ -228,12 +257,15 @@ class AuditEvent(Base):
     action = Column(String(60), nullable=False)
     referral_id = Column(Integer, index=True)
     detail = Column(String(200), nullable=False, default="")
+    # The request's source address (bot.dashboard.security.client_address); None for commands.
+    source_address = Column(String(64))
 
 
 class DashboardSession(Base):
     """A coordinator's signed-in dashboard session, so logout and idle timeout end it for real.
 
     Only a SHA-256 of the session token is stored; the token itself lives in the browser cookie.
+    `created_at` starts the 12-hour absolute lifetime, `last_seen_at` the 30-minute idle one.
     """
 
     __tablename__ = "dashboard_session"
@@ -246,3 +278,38 @@ class DashboardSession(Base):
     last_seen_at = Column(UtcDateTime, nullable=False)
 
     coordinator = relationship("Coordinator")
+
+
+class NotificationOutbox(Base):
+    """One e-mail to the study team waiting to be sent, or sent: the chat only adds a row.
+
+    The chat writes the row in the referral's own transaction and never waits for a mail server;
+    `python -m bot notify` (bot.notifications) sends pending rows and retries failures with
+    backoff. A row holds no health data and no contact details: only its kind ("new_referral",
+    "handoff", "digest"), the referral it is about (if any), and the sending state. `last_error`
+    says what the mail server answered, never what the mail said.
+
+    `dedupe_key` makes a notification happen once ("new_referral:12", "digest:2026-12-03") also
+    when the chat retries a turn; a handoff with no referral has none. `digest_pk` points a new
+    referral folded into a daily digest at that digest's row (status "batched" until it is sent).
+    Deleting a referral deletes its rows, so a withdrawn patient is never announced.
+    """
+
+    __tablename__ = "notification_outbox"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(20), nullable=False)
+    referral_pk = Column(Integer, ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    dedupe_key = Column(String(60), unique=True)
+    created_at = Column(UtcDateTime, nullable=False)
+    # "pending" (to send), "batched" (in a digest), "sent", "skipped" (an empty digest day)
+    status = Column(String(20), nullable=False, default="pending", index=True)
+    digest_pk = Column(
+        Integer, ForeignKey("notification_outbox.id", ondelete="SET NULL"), index=True
+    )
+    attempts = Column(Integer, nullable=False, default=0)
+    # Not before this time: set by backoff after a failure, and as a lease while one is sent.
+    next_attempt_at = Column(UtcDateTime)
+    last_attempt_at = Column(UtcDateTime)
+    last_error = Column(String(200))
+    sent_at = Column(UtcDateTime)

@@ -7,16 +7,19 @@ carries is written together or not at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import secrets
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,6 +30,7 @@ from bot.store.models import (
     Coordinator,
     DailyScreeningCount,
     DashboardSession,
+    LoginThrottle,
     OtherStudiesContact,
     Referral,
     ReferralNote,
@@ -55,9 +59,6 @@ STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
 REFERENCE_ALPHABET = "2346789ABCDEFGHJKMNPQRTVWXYZ"
 REFERENCE_LENGTH = 6
 REFERENCE_PREFIX = "HN-"
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 
 _password_hasher = PasswordHasher()  # argon2-cffi's defaults are argon2id
 
@@ -343,6 +344,133 @@ def delete_conversation_data(
     return True
 
 
+# --- retention and erasure by reference code (bot/retention.py runs the purge) ----------------
+
+
+def conversation_outcomes(
+    *, session: Session, conversation_ids: list[str]
+) -> dict[str, str | None]:
+    """The screening outcome of each of these conversations that consented (None: unfinished)."""
+    outcomes: dict[str, str | None] = {}
+    for start in range(0, len(conversation_ids), 500):
+        batch = conversation_ids[start : start + 500]
+        outcomes.update(
+            session.execute(
+                select(Screening.conversation_id, Screening.outcome).where(
+                    Screening.conversation_id.in_(batch)
+                )
+            ).all()
+        )
+    return outcomes
+
+
+@dataclass(frozen=True)
+class ExpiredRows:
+    """What `purge_expired` deleted (or would delete): numbers, referral numbers and the
+    conversations whose chat goes with them; never their data."""
+
+    unfinished_screenings: int
+    unreferred_screenings: int
+    news_contacts: int
+    referral_ids: tuple[int, ...]
+    conversation_ids: tuple[str, ...]
+
+
+def purge_expired(
+    *,
+    session: Session,
+    abandoned_before: datetime,
+    finished_before: datetime,
+    referrals_due: bool,
+    still_talking: set[str],
+    at: datetime,
+    dry_run: bool = False,
+) -> ExpiredRows:
+    """Delete the rows whose retention period ended: screenings never finished (consented
+    before `abandoned_before`, unless the chat is `still_talking`), finished screenings without
+    referral (finished before `finished_before`) and, once `referrals_due` (the period after
+    the study closed ended), every referral and news-of-other-studies contact. Each purged
+    referral is audited by its number."""
+    unfinished = [
+        screening
+        for screening in session.scalars(
+            select(Screening).where(
+                Screening.outcome.is_(None), Screening.consented_at < abandoned_before
+            )
+        )
+        if screening.conversation_id not in still_talking
+    ]
+    unreferred = list(
+        session.scalars(
+            select(Screening).where(
+                Screening.outcome.is_not(None),
+                Screening.finished_at < finished_before,
+                ~Screening.referral.has(),
+            )
+        )
+    )
+    referred = list(session.scalars(select(Screening).where(Screening.referral.has())))
+    news = list(session.scalars(select(OtherStudiesContact)))
+    if not referrals_due:
+        referred, news = [], []
+    referral_ids = tuple(sorted(screening.referral.id for screening in referred))
+    result = ExpiredRows(
+        unfinished_screenings=len(unfinished),
+        unreferred_screenings=len(unreferred),
+        news_contacts=len(news),
+        referral_ids=referral_ids,
+        conversation_ids=tuple(s.conversation_id for s in [*unfinished, *unreferred, *referred]),
+    )
+    if dry_run:
+        return result
+    for row in [*unfinished, *unreferred, *referred, *news]:
+        session.delete(row)
+    for referral_id in referral_ids:
+        record_audit(
+            session=session,
+            actor="retention",
+            action="referral_purged",
+            referral_id=referral_id,
+            at=at,
+            detail="retention period ended",
+        )
+    session.flush()
+    return result
+
+
+def find_own_referral(
+    *, session: Session, reference_code: str, phone: str | None, email: str | None
+) -> Referral | None:
+    """The referral with this code whose stored phone (E.164) or e-mail (any case) is the one
+    given, else None, the same for an unknown code and a wrong contact: a six-letter code can
+    be guessed or overheard, the contact given with it proves more."""
+    referral = get_referral_by_code(session=session, reference_code=reference_code)
+    if referral is None or not (phone or email):
+        return None
+    if phone and referral.phone and hmac.compare_digest(phone, referral.phone):
+        return referral
+    if email and referral.email and email.casefold() == referral.email.casefold():
+        return referral
+    return None
+
+
+def erase_referral(
+    *, session: Session, referral_id: int, actor: str, at: datetime, action: str
+) -> str:
+    """Delete a referral and everything of its conversation (screening, answers, notes,
+    transcript, news contacts); returns the conversation id, for its chat to be erased too.
+    The audit trail keeps the referral number, the actor and `action`, nothing deleted."""
+    referral = _require_referral(session, referral_id)
+    conversation_id = referral.screening.conversation_id
+    session.execute(
+        delete(OtherStudiesContact).where(OtherStudiesContact.conversation_id == conversation_id)
+    )
+    session.delete(referral.screening)
+    record_audit(session=session, actor=actor, action=action, referral_id=referral_id, at=at)
+    session.flush()
+    return conversation_id
+
+
 # --- the dashboard's side --------------------------------------------------------------------
 
 
@@ -492,9 +620,24 @@ def record_audit(
     referral_id: int | None,
     at: datetime,
     detail: str = "",
+    source_address: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit trail. `detail` must never hold patient data."""
-    event = AuditEvent(actor=actor, action=action, referral_id=referral_id, at=at, detail=detail)
+    """Append one event to the audit trail. `detail` must never hold patient data.
+
+    `source_address` defaults to the one the dashboard put in `session.info["source_address"]`
+    for this request's transaction, so events written inside repository functions (a status
+    change, a note) carry it too; None for the chat and the command line.
+    """
+    if source_address is None:
+        source_address = session.info.get("source_address")
+    event = AuditEvent(
+        actor=actor,
+        action=action,
+        referral_id=referral_id,
+        at=at,
+        detail=detail[:200],
+        source_address=source_address[:64] if source_address else None,
+    )
     session.add(event)
     session.flush()
     return event
@@ -602,60 +745,368 @@ def top_not_eligible_criteria(
     return [(criterion, item, n) for (criterion, item), n in counts.most_common(limit)]
 
 
+# --- coordinator accounts, sign-in and sessions ------------------------------------------------
+#
+# Sign-in throttling (ASVS 2.2.1), instead of a hard lockout anyone could trigger:
+#
+# Every failed sign-in counts against keys in `login_throttle`. Each key has some free tries;
+# the last of those and every further failure block the key for a doubling delay (30 s, 1 min,
+# 2 min, ...) up to a cap, and a key forgets its failures a day after the last one.
+#
+# - "addr:" the source address (10 free tries, capped at 1 hour): one address cannot guess
+#   passwords for many accounts (password spraying).
+# - "acct:" the typed account name, whether or not the account exists (5 free tries, capped at
+#   15 minutes): many addresses cannot guess one account's password quickly. Unknown names are
+#   throttled exactly like real ones, so throttling does not reveal which accounts exist.
+# - "device:" a trusted-device cookie (5 free tries): the browser a coordinator last signed in
+#   with successfully carries a signed cookie naming their account (bot.dashboard.security).
+#   An attempt for that account from that browser counts only against its own device key and
+#   ignores the "addr:" and "acct:" keys. So an attacker elsewhere, who has no such cookie, can
+#   slow sign-ins to an account from unknown browsers but can never lock its coordinator out of
+#   their usual browser. Past its free tries a device cookie stops counting as trusted, and the
+#   attempt falls back to the address and account keys.
+#
+# While a key is blocked even the right password and code fail, with the same work (one argon2
+# verification, one TOTP check) and the same generic message as any other failure.
+# `python -m bot unlock-coordinator NAME` clears an account's key.
+
+THROTTLE_FREE_TRIES = {"addr": 10, "acct": 5, "device": 5}
+THROTTLE_CAP = {"addr": timedelta(hours=1), "acct": timedelta(minutes=15)}
+THROTTLE_FIRST_DELAY = timedelta(seconds=30)
+THROTTLE_FORGET = timedelta(days=1)
+UNKNOWN_ACCOUNT = "(unknown)"  # the audit actor of a failed sign-in that names no account
+TOTP_ISSUER = "HN2301 dashboard"
+TOTP_STEP_SECONDS = 30
+TOTP_VALID_STEPS = (-1, 0, 1)  # a code from the previous or next 30 s also counts (clock drift)
+ABSOLUTE_SESSION_LIFETIME = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """What a sign-in attempt came to.
+
+    `coordinator` is None on any failure (the caller shows one generic message); `actor` is
+    what the audit trail may record: the username if it names an account, else
+    `UNKNOWN_ACCOUNT`, never a raw typed name (which could be a password typed in the wrong box).
+    """
+
+    coordinator: Coordinator | None
+    actor: str
+
+
+@functools.cache
+def _dummy_password_hash() -> str:
+    """An argon2id hash of a random password: verified when no real hash applies, so an
+    unknown, disabled or throttled account costs the same time as a wrong password."""
+    return _password_hasher.hash(secrets.token_urlsafe(24))
+
+
+_DUMMY_TOTP_SECRET = pyotp.random_base32()
+
+
+def new_totp_secret() -> str:
+    """A fresh random TOTP seed (base32, 160 bits)."""
+    return pyotp.random_base32(length=32)
+
+
+def totp_uri(coordinator: Coordinator) -> str:
+    """The otpauth:// URI an authenticator app enrols from (it holds the secret: show it once)."""
+    return pyotp.TOTP(coordinator.totp_secret).provisioning_uri(
+        name=coordinator.username, issuer_name=TOTP_ISSUER
+    )
+
+
+def totp_code(secret: str, at: datetime) -> str:
+    """The 6-digit code for `secret` at `at` (for scripts and tests that sign in)."""
+    return pyotp.TOTP(secret).at(at)
+
+
 def create_coordinator(
-    *, session: Session, username: str, password: str, at: datetime, language: str = "en"
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    at: datetime,
+    language: str = "en",
+    totp_secret: str | None = None,
 ) -> Coordinator:
-    """A coordinator account, storing only the argon2id hash of its password."""
+    """A coordinator account: the argon2id hash of its password and a new TOTP secret.
+
+    The caller shows the secret once (`totp_uri`) so the coordinator can enrol their app.
+    """
     language = _language(language)
     username = username.strip()
     if not username:
         raise ValueError("a username is needed")
-    if len(password) < 12:
-        raise ValueError("the password must be at least 12 characters")
+    if len(username) > 80:
+        raise ValueError("a username has at most 80 characters")
+    _check_password(password)
     if session.scalar(select(Coordinator.id).where(Coordinator.username == username)):
         raise CoordinatorExists(username)
     coordinator = Coordinator(
         username=username,
         password_hash=_password_hasher.hash(password),
         created_at=at,
-        failed_logins=0,
         language=language,
+        totp_secret=totp_secret or new_totp_secret(),
     )
     session.add(coordinator)
     session.flush()
     return coordinator
 
 
-def verify_login(
-    *, session: Session, username: str, password: str, at: datetime
-) -> Coordinator | None:
-    """The coordinator if the password is right and the account not locked, else None.
+def _check_password(password: str) -> None:
+    if len(password) < 12:
+        raise ValueError("the password must be at least 12 characters")
+    if len(password) > 1024:
+        raise ValueError("the password must be at most 1024 characters")
 
-    After `MAX_FAILED_LOGINS` failures in a row the account is locked for `LOCKOUT`; during the
-    lock even the right password fails, and the caller shows the same generic message.
+
+def verify_login(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    at: datetime,
+    totp: str = "",
+    source_address: str = "",
+    trusted_device: tuple[int, str] | None = None,
+) -> LoginResult:
+    """Check a sign-in: password, TOTP code, throttling, disabled and unenrolled accounts.
+
+    `trusted_device` is (coordinator id, device id) from a signature-checked device cookie.
+    Every path does the same work: one argon2 verification (against a dummy hash when the
+    account is unknown), one TOTP check, the same throttle reads and writes.
     """
+    username = username.strip()[:80]
     coordinator = session.scalar(select(Coordinator).where(Coordinator.username == username))
-    if coordinator is None:
-        _password_hasher.hash(password)  # spend the same time as a real check: no user probing
-        return None
-    if coordinator.locked_until is not None and coordinator.locked_until > at:
-        return None
+    device_key = None
+    if trusted_device is not None and coordinator is not None:
+        device_pk, device_id = trusted_device
+        if device_pk == coordinator.id:
+            device_key = _throttle_key("device", device_id)
+    device_row = session.get(LoginThrottle, device_key) if device_key else None
+    device_trusted = device_key is not None and (
+        device_row is None
+        or device_row.failures < THROTTLE_FREE_TRIES["device"]
+        or at - device_row.last_failure_at > THROTTLE_FORGET
+    )
+    if device_trusted:
+        keys = [device_key]
+    else:
+        keys = [_throttle_key("addr", source_address), _throttle_key("acct", username)]
+    rows = [session.get(LoginThrottle, key) for key in keys]
+    blocked = any(
+        row is not None and row.blocked_until is not None and row.blocked_until > at for row in rows
+    )
+
+    password_hash = coordinator.password_hash if coordinator else _dummy_password_hash()
     try:
-        _password_hasher.verify(coordinator.password_hash, password)
+        password_ok = _password_hasher.verify(password_hash, password[:1024])
     except (VerificationError, InvalidHashError):
-        coordinator.failed_logins += 1
-        if coordinator.failed_logins >= MAX_FAILED_LOGINS:
-            coordinator.locked_until = at + LOCKOUT
-            coordinator.failed_logins = 0
+        password_ok = False
+    enrolled = coordinator is not None and bool(coordinator.totp_secret)
+    step = _totp_step(
+        coordinator.totp_secret if enrolled else _DUMMY_TOTP_SECRET,
+        totp,
+        at,
+        after=coordinator.totp_last_step if enrolled else None,
+    )
+    accepted = (
+        password_ok
+        and enrolled
+        and step is not None
+        and coordinator.disabled_at is None
+        and not blocked
+    )
+    actor = coordinator.username if coordinator is not None else UNKNOWN_ACCOUNT
+    if not accepted:
+        for key, row in zip(keys, rows, strict=True):
+            _count_failure(session, key, row, at)
+        _forget_old_failures(session, at)
         session.flush()
-        return None
+        return LoginResult(coordinator=None, actor=actor)
     if _password_hasher.check_needs_rehash(coordinator.password_hash):
         coordinator.password_hash = _password_hasher.hash(password)
-    coordinator.failed_logins = 0
-    coordinator.locked_until = None
+    coordinator.totp_last_step = step
     coordinator.last_login_at = at
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.key.in_([_throttle_key("acct", username), device_key or ""])
+        )
+    )
+    session.flush()
+    return LoginResult(coordinator=coordinator, actor=actor)
+
+
+def _totp_step(secret: str, code: str, at: datetime, *, after: int | None) -> int | None:
+    """The time step `code` belongs to (now or one step either side), if it is later than
+    `after` (the last one accepted: ASVS 2.8.4, no code works twice); else None."""
+    code = (code or "").strip().replace(" ", "")
+    totp = pyotp.TOTP(secret, interval=TOTP_STEP_SECONDS)
+    current = int(at.timestamp()) // TOTP_STEP_SECONDS
+    found = None
+    for offset in TOTP_VALID_STEPS:  # every step is checked: the same work whichever matches
+        step = current + offset
+        if hmac.compare_digest(totp.generate_otp(step).encode(), code[:16].encode()):
+            found = step
+    if found is None or (after is not None and found <= after):
+        return None
+    return found
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    return f"{kind}:{hashlib.sha256(value.encode('utf-8', 'replace')).hexdigest()}"
+
+
+def _count_failure(session: Session, key: str, row: LoginThrottle | None, at: datetime) -> None:
+    """One more failure for `key`, counted in the database (concurrent sign-ins on other
+    servers lose no count), and the key's block if it is past its free tries."""
+    if row is None:
+        row = _new_throttle_row(session, key, at)
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .values(
+            failures=case(
+                (LoginThrottle.last_failure_at < at - THROTTLE_FORGET, 1),
+                else_=LoginThrottle.failures + 1,
+            ),
+            last_failure_at=at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row)
+    kind = key.split(":", 1)[0]
+    excess = row.failures - THROTTLE_FREE_TRIES[kind]  # 0 at the last free failure
+    if excess >= 0 and kind in THROTTLE_CAP:
+        delay = min(THROTTLE_FIRST_DELAY * 2 ** min(excess, 20), THROTTLE_CAP[kind])
+        row.blocked_until = at + delay
+
+
+def _new_throttle_row(session: Session, key: str, at: datetime) -> LoginThrottle:
+    """A new key's row; if a concurrent sign-in just added it, that one (no error page)."""
+    try:
+        with session.begin_nested():
+            row = LoginThrottle(key=key, failures=0, last_failure_at=at)
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.get(LoginThrottle, key, populate_existing=True)
+
+
+def _forget_old_failures(session: Session, at: datetime) -> None:
+    """Drop keys without a failure for a day, so typed names cannot fill the table."""
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.last_failure_at < at - THROTTLE_FORGET)
+    )
+
+
+def throttled_until(
+    *, session: Session, username: str, source_address: str | None = None
+) -> datetime | None:
+    """Until when sign-ins for `username` (and from `source_address`) are blocked, if they are."""
+    keys = [_throttle_key("acct", username.strip())]
+    if source_address is not None:
+        keys.append(_throttle_key("addr", source_address))
+    times = session.scalars(
+        select(LoginThrottle.blocked_until).where(LoginThrottle.key.in_(keys))
+    ).all()
+    found = [time for time in times if time is not None]
+    return max(found) if found else None
+
+
+def _require_coordinator(session: Session, username: str) -> Coordinator:
+    coordinator = session.scalar(select(Coordinator).where(Coordinator.username == username))
+    if coordinator is None:
+        raise LookupError(f"no coordinator {username!r}")
+    return coordinator
+
+
+def disable_coordinator(*, session: Session, username: str, at: datetime) -> Coordinator:
+    """Stop an account: it cannot sign in, and its open sessions end now."""
+    coordinator = _require_coordinator(session, username)
+    coordinator.disabled_at = coordinator.disabled_at or at
+    end_coordinator_sessions(session=session, coordinator=coordinator)
+    record_audit(
+        session=session, actor=COMMAND_LINE, action="coordinator_disabled", referral_id=None,
+        at=at, detail=f"account {coordinator.id}",
+    )  # fmt: skip
+    return coordinator
+
+
+def enable_coordinator(*, session: Session, username: str, at: datetime) -> Coordinator:
+    """Let a disabled account sign in again."""
+    coordinator = _require_coordinator(session, username)
+    coordinator.disabled_at = None
+    record_audit(
+        session=session, actor=COMMAND_LINE, action="coordinator_enabled", referral_id=None,
+        at=at, detail=f"account {coordinator.id}",
+    )  # fmt: skip
     session.flush()
     return coordinator
+
+
+def unlock_coordinator(*, session: Session, username: str, at: datetime) -> Coordinator:
+    """Clear the account's sign-in throttle (the addresses' throttles stay)."""
+    coordinator = _require_coordinator(session, username)
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.key == _throttle_key("acct", username))
+    )
+    record_audit(
+        session=session, actor=COMMAND_LINE, action="coordinator_unlocked", referral_id=None,
+        at=at, detail=f"account {coordinator.id}",
+    )  # fmt: skip
+    session.flush()
+    return coordinator
+
+
+def reset_coordinator(
+    *,
+    session: Session,
+    username: str,
+    at: datetime,
+    password: str | None = None,
+    new_totp: bool = False,
+) -> Coordinator:
+    """A new password and/or a new TOTP secret (enrolment); either ends the open sessions.
+
+    With `new_totp` the caller shows the new secret once (`totp_uri`); the old one stops working.
+    """
+    if password is None and not new_totp:
+        raise ValueError("reset the password, the TOTP secret or both")
+    coordinator = _require_coordinator(session, username)
+    changed = []
+    if password is not None:
+        _check_password(password)
+        coordinator.password_hash = _password_hasher.hash(password)
+        changed.append("password")
+    if new_totp:
+        coordinator.totp_secret = new_totp_secret()
+        coordinator.totp_last_step = None
+        changed.append("totp")
+    end_coordinator_sessions(session=session, coordinator=coordinator)
+    record_audit(
+        session=session, actor=COMMAND_LINE, action="coordinator_reset", referral_id=None,
+        at=at, detail=f"account {coordinator.id}: {' and '.join(changed)}",
+    )  # fmt: skip
+    return coordinator
+
+
+def end_coordinator_sessions(*, session: Session, coordinator: Coordinator) -> None:
+    """End every open dashboard session of this coordinator."""
+    session.execute(
+        delete(DashboardSession).where(DashboardSession.coordinator_pk == coordinator.id)
+    )
+    session.flush()
+
+
+def list_coordinators(*, session: Session) -> list[Coordinator]:
+    """Every account, by username (for `python -m bot coordinators`)."""
+    return list(session.scalars(select(Coordinator).order_by(Coordinator.username)).all())
+
+
+COMMAND_LINE = "(command line)"  # the audit actor of an administrator's `python -m bot` command
 
 
 def set_coordinator_language(*, session: Session, username: str, language: str) -> Coordinator:
@@ -684,16 +1135,27 @@ def open_dashboard_session(*, session: Session, coordinator: Coordinator, at: da
 
 
 def resume_dashboard_session(
-    *, session: Session, token: str, at: datetime, idle_timeout: timedelta
+    *,
+    session: Session,
+    token: str,
+    at: datetime,
+    idle_timeout: timedelta,
+    absolute_timeout: timedelta = ABSOLUTE_SESSION_LIFETIME,
 ) -> Coordinator | None:
-    """The signed-in coordinator if the session exists and was used within `idle_timeout`.
+    """The signed-in coordinator if the session exists, was used within `idle_timeout`, is
+    younger than `absolute_timeout` (ASVS 3.3.2: 12 hours, however active) and the account is
+    not disabled.
 
-    An idle session is deleted, so its cookie can never come back to life.
+    An ended session is deleted, so its cookie can never come back to life.
     """
     dashboard_session = session.get(DashboardSession, _token_hash(token))
     if dashboard_session is None:
         return None
-    if at - dashboard_session.last_seen_at > idle_timeout:
+    if (
+        at - dashboard_session.last_seen_at > idle_timeout
+        or at - dashboard_session.created_at > absolute_timeout
+        or dashboard_session.coordinator.disabled_at is not None
+    ):
         session.delete(dashboard_session)
         session.flush()
         return None

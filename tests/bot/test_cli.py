@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -41,6 +42,8 @@ def test_create_coordinator_from_stdin_stores_an_argon2id_hash(database_url):
         database_url, "create-coordinator", "amy", "--password-stdin", stdin="a long passphrase\n"
     )
     assert created.returncode == 0, created.stderr
+    assert "otpauth://totp/" in created.stdout
+    secret = re.search(r"secret \(to type in by hand\): ([A-Z2-7]+)", created.stdout).group(1)
     again = run_bot(
         database_url, "create-coordinator", "amy", "--password-stdin", stdin="a long passphrase\n"
     )
@@ -52,8 +55,12 @@ def test_create_coordinator_from_stdin_stores_an_argon2id_hash(database_url):
     with session_scope(engine) as session:
         hashes = session.scalars(select(repository.Coordinator.password_hash)).all()
         assert repository.verify_login(
-            session=session, username="amy", password="a long passphrase", at=AT
-        )
+            session=session,
+            username="amy",
+            password="a long passphrase",
+            totp=repository.totp_code(secret, AT),
+            at=AT,
+        ).coordinator
     engine.dispose()
     assert len(hashes) == 1
     assert hashes[0].startswith("$argon2id$")

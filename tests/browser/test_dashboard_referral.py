@@ -3,15 +3,14 @@ one from a Chinese patient worked by a coordinator who chose Chinese (issue 9). 
 the dashboard alone (waitress on a free port, over a migrated temporary store, the referral
 written through the repository as the chat's actions write it)."""
 
-import contextlib
 import json
+import re
 import subprocess
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
@@ -25,7 +24,7 @@ from bot.store.db import session_scope, upgrade_database
 from bot.trial import load_trial
 from scripts.stack import ROOT
 from tests.bot.dashboard.dashboard_helpers import english_words, judged
-from tests.support.browser import Browser
+from tests.support.browser import sign_in_to_dashboard
 from tests.support.conversations import load_conversation, play_over_rest
 from tests.support.stack import new_sender
 
@@ -51,22 +50,17 @@ def bot_command(stack, *args: str, stdin: str = "") -> str:
     return result.stdout
 
 
-def sign_in(browser: Browser, dashboard_url: str) -> None:
-    driver = browser.driver
-    driver.get(dashboard_url + "login")
-    driver.find_element(By.ID, "username").send_keys(COORDINATOR)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    # The click returns before the browser has followed the redirect after signing in; if it
-    # stays on the login page, the caller's assertion says why.
-    with contextlib.suppress(TimeoutException):
-        WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
+def enrolled_secret(created: str) -> str:
+    """The TOTP secret `create-coordinator` printed for the authenticator app."""
+    return re.search(r"secret \(to type in by hand\): ([A-Z2-7]+)", created).group(1)
 
 
 def test_a_coordinator_changes_the_status_of_a_real_referral_and_sees_it_audited(
     rasa_stack, open_browser
 ):
-    bot_command(rasa_stack, "create-coordinator", COORDINATOR, "--password-stdin", stdin=PASSWORD)
+    created = bot_command(
+        rasa_stack, "create-coordinator", COORDINATOR, "--password-stdin", stdin=PASSWORD
+    )
     play_over_rest(rasa_stack, new_sender(), load_conversation("likely_eligible_with_contact"))
     referrals = json.loads(bot_command(rasa_stack, "referrals", "--json"))
     assert referrals, "the screening with contact details made no referral"
@@ -74,7 +68,9 @@ def test_a_coordinator_changes_the_status_of_a_real_referral_and_sees_it_audited
 
     browser = open_browser(1280, 900)
     driver = browser.driver
-    sign_in(browser, rasa_stack.dashboard_url)
+    sign_in_to_dashboard(
+        browser, rasa_stack.dashboard_url, COORDINATOR, PASSWORD, enrolled_secret(created)
+    )
     assert "/login" not in driver.current_url, driver.find_element(By.TAG_NAME, "main").text
     wait = WebDriverWait(driver, 10)
     driver.find_element(By.LINK_TEXT, referral["reference_code"]).click()
@@ -110,13 +106,14 @@ def chinese_dashboard(tmp_path):
     app = create_app({"DATABASE_URL": url, "SECRET_KEY_FILE": tmp_path / "dashboard_secret"})
     trial = load_trial("hn2301")
     with session_scope(app.extensions["hn2301_engine"]) as session:
-        repository.create_coordinator(
+        coordinator = repository.create_coordinator(
             session=session,
             username=CHINESE_COORDINATOR,
             password=PASSWORD,
             at=CONSENTED,
             language="zh",
         )
+        totp_secret = coordinator.totp_secret
         repository.record_consent(
             session=session,
             conversation_id="zh-browser",
@@ -169,7 +166,7 @@ def chinese_dashboard(tmp_path):
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}/", code
+    yield f"http://127.0.0.1:{server.effective_port}/", code, totp_secret
     server.close()
     app.extensions["hn2301_engine"].dispose()
 
@@ -178,16 +175,11 @@ def test_a_chinese_coordinator_works_a_referral_from_the_queue_to_a_status_chang
     chinese_dashboard, open_browser
 ):
     """Issue 9: the Chinese dashboard, from the queue to a status change and its audit."""
-    url, code = chinese_dashboard
+    url, code, totp_secret = chinese_dashboard
     browser = open_browser(1280, 900)
     driver = browser.driver
     wait = WebDriverWait(driver, 10)
-    driver.get(url + "login")
-    driver.find_element(By.ID, "username").send_keys(CHINESE_COORDINATOR)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    with contextlib.suppress(TimeoutException):
-        WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
+    sign_in_to_dashboard(browser, url, CHINESE_COORDINATOR, PASSWORD, totp_secret)
     assert "/login" not in driver.current_url, driver.find_element(By.TAG_NAME, "main").text
 
     # the queue, in Chinese

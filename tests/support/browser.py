@@ -152,3 +152,32 @@ class ChatPage:
             raise LookupError(f"no button {title!r}; the page offers {offered}") from error
         [b for b in self.enabled_buttons() if b.text.strip() == title][-1].click()
         return self._new_replies(before)
+
+
+def sign_in_to_dashboard(
+    browser: Browser, dashboard_url: str, username: str, password: str, totp_secret: str
+) -> None:
+    """Sign in on the dashboard's login page with the password and the account's TOTP code.
+
+    The code is computed from the secret `create-coordinator` printed (as the coordinator's
+    authenticator app would).
+    """
+    import contextlib
+    from datetime import datetime, timezone
+
+    import pyotp
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    driver = browser.driver
+    driver.get(dashboard_url + "login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "totp").send_keys(
+        pyotp.TOTP(totp_secret).at(datetime.now(timezone.utc))
+    )
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    # The click returns before the browser has followed the redirect after signing in; if it
+    # stays on the login page, the caller's assertion says why.
+    with contextlib.suppress(TimeoutException):
+        WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)

@@ -1,14 +1,41 @@
 """Helpers for the dashboard tests: a steppable clock, sign-in, CSRF tokens, sample referrals."""
 
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 
+from sqlalchemy import select
+
+from bot.dashboard import create_app
 from bot.rules import RULES, Answer, RuleContext, reason_tree
 from bot.store import repository
+from bot.store.db import session_scope, upgrade_database
 
 PASSWORD = "correct horse battery staple"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@contextmanager
+def dashboard_app(tmp_path, clock, **config):
+    """A dashboard on a migrated temp SQLite store with coordinator "amy" (password PASSWORD)."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade_database(url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "SECRET_KEY_FILE": tmp_path / "dashboard_secret",
+            "CLOCK": clock,
+            **config,
+        }
+    )
+    with session_scope(app.extensions["hn2301_engine"]) as session:
+        repository.create_coordinator(session=session, username="amy", password=PASSWORD, at=START)
+    try:
+        yield app
+    finally:
+        app.extensions["hn2301_engine"].dispose()
 
 
 class Clock:
@@ -30,10 +57,37 @@ def csrf_token(client, path="/login"):
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def sign_in(client, username="amy", password=PASSWORD):
+def totp_now(app, username="amy"):
+    """The account's current TOTP code at the app's clock ("000000" for an unknown account).
+
+    A code is accepted once (ASVS 2.8.4): if this time step was already used, the test clock
+    moves on to the next one first, as a coordinator would wait for the app's next code.
+    """
+    with session_scope(app.extensions["hn2301_engine"]) as session:
+        coordinator = session.scalar(
+            select(repository.Coordinator).where(repository.Coordinator.username == username)
+        )
+        if coordinator is None or not coordinator.totp_secret:
+            return "000000"
+        secret, last_step = coordinator.totp_secret, coordinator.totp_last_step
+    clock = app.config["CLOCK"]
+    while last_step is not None and int(clock().timestamp()) // 30 <= last_step:
+        clock.advance(seconds=30)
+    return repository.totp_code(secret, clock())
+
+
+def sign_in(client, username="amy", password=PASSWORD, totp=None):
+    """POST the login form; `totp` defaults to the account's right code now."""
+    if totp is None:
+        totp = totp_now(client.application, username)
     return client.post(
         "/login",
-        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+        data={
+            "username": username,
+            "password": password,
+            "totp": totp,
+            "csrf_token": csrf_token(client),
+        },
     )
 
 

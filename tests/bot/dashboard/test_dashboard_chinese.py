@@ -211,7 +211,7 @@ def test_the_login_page_follows_the_browsers_language(client, accept_language, l
             data={"username": "amy", "password": "wrong", "csrf_token": csrf_token(client)},
             headers={"Accept-Language": accept_language},
         )
-        assert "用户名或密码错误" in failed.get_data(as_text=True)
+        assert "登录失败" in failed.get_data(as_text=True)
 
 
 def test_a_chinese_coordinators_saved_language_wins_over_the_browser(chinese):

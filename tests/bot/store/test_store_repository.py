@@ -359,35 +359,38 @@ def test_describe_and_delete_remove_everything_but_an_anonymous_audit(engine):
     assert deletion.detail == ""
 
 
-def test_login_locks_after_repeated_failures(engine):
+def test_login_needs_password_and_totp_and_backs_off_after_repeated_failures(engine):
     with session_scope(engine) as session:
-        repo.create_coordinator(
+        amy = repo.create_coordinator(
             session=session, username="amy", password="correct horse battery", at=T0
         )
+        secret = amy.totp_secret
         with pytest.raises(repo.CoordinatorExists):
             repo.create_coordinator(session=session, username="amy", password="x" * 12, at=T0)
+
+    def login(password, at, totp=None):
+        code = repo.totp_code(secret, at) if totp is None else totp
+        return repo.verify_login(
+            session=session, username="amy", password=password, totp=code, at=at
+        ).coordinator
+
     with session_scope(engine) as session:
         stored_hash = session.scalar(select(repo.Coordinator.password_hash))
         assert stored_hash.startswith("$argon2id$")
-        assert repo.verify_login(
-            session=session, username="amy", password="correct horse battery", at=T0
+        assert login("correct horse battery", T0)
+        assert not login("correct horse battery", T0)  # the same code twice
+        assert not login("correct horse battery", T0 + timedelta(minutes=1), totp="000000")
+        for attempt in range(repo.THROTTLE_FREE_TRIES["acct"]):
+            assert not login("wrong", T0 + timedelta(minutes=2, seconds=attempt))
+        throttled_at = T0 + timedelta(minutes=2, seconds=10)
+        assert not login("correct horse battery", throttled_at)
+        after_backoff = throttled_at + repo.THROTTLE_CAP["acct"]
+        assert login("correct horse battery", after_backoff)
+        result = repo.verify_login(
+            session=session, username="nobody", password="x", totp="123456", at=T0
         )
-        for attempt in range(repo.MAX_FAILED_LOGINS):
-            assert not repo.verify_login(
-                session=session,
-                username="amy",
-                password="wrong",
-                at=T0 + timedelta(seconds=attempt),
-            )
-        locked_at = T0 + timedelta(minutes=1)
-        assert not repo.verify_login(
-            session=session, username="amy", password="correct horse battery", at=locked_at
-        )
-        after_lock = T0 + repo.LOCKOUT + timedelta(minutes=1)
-        assert repo.verify_login(
-            session=session, username="amy", password="correct horse battery", at=after_lock
-        )
-        assert not repo.verify_login(session=session, username="nobody", password="x", at=T0)
+        assert result.coordinator is None
+        assert result.actor == repo.UNKNOWN_ACCOUNT
 
 
 def test_short_passwords_are_refused(engine):
