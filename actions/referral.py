@@ -26,7 +26,7 @@ from actions.common import (
 )
 from bot import contact, messages
 from bot.conversation import CONTACT_DIGRESSION_INTENTS
-from bot.store import repository
+from bot.store import outbox, repository
 from bot.store.db import StoreUnavailable, session_scope
 
 logger = logging.getLogger(__name__)
@@ -177,7 +177,8 @@ class ActionResetContact(Action):
 
 
 class ActionCreateReferral(Action):
-    """Store the referral, its consent and the transcript in one transaction; give the code."""
+    """Store the referral, its consent, the transcript and the study team's notification in one
+    transaction; give the code."""
 
     def name(self) -> str:
         return "action_create_referral"
@@ -198,6 +199,8 @@ class ActionCreateReferral(Action):
                     share_consent_at=now(),
                     transcript=transcript_from(tracker),
                 )
+                # The study team's e-mail goes out later (python -m bot notify), never from here.
+                outbox.note_new_referral(session=session, referral=referral, at=now())
                 code = referral.reference_code
         except StoreUnavailable:
             logger.warning("Store unavailable: referral not stored; the patient may retry")

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import (
     TRIAL,
@@ -37,7 +38,7 @@ from bot.engine import (
     question_named_in,
 )
 from bot.parsing import UNSURE
-from bot.store import repository
+from bot.store import outbox, repository
 from bot.store.db import StoreUnavailable, session_scope
 
 logger = logging.getLogger(__name__)
@@ -480,16 +481,37 @@ class ActionChangeLanguage(Action):
 
 
 class ActionHumanHandoff(Action):
+    """Say how to reach the study team, and tell the team (once per conversation) by e-mail."""
+
     def name(self) -> str:
         return "action_human_handoff"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if not _asked_for_a_person_before(tracker):
+            _note_handoff(tracker)
         dispatcher.utter_message(
             text=messages.human_handoff_message(TRIAL, language=patient_language(tracker))
         )
         return []
+
+
+def _asked_for_a_person_before(tracker: Tracker) -> bool:
+    """Whether this action already ran in the conversation (the store keeps no id to check)."""
+    return any(
+        event.get("event") == "action" and event.get("name") == "action_human_handoff"
+        for event in tracker.events
+    )
+
+
+def _note_handoff(tracker: Tracker) -> None:
+    """Queue the team's notification; a store that is down costs the mail, never the reply."""
+    try:
+        with session_scope(store_engine()) as session:
+            outbox.note_handoff(session=session, conversation_id=tracker.sender_id, at=now())
+    except (StoreUnavailable, SQLAlchemyError) as error:
+        logger.warning("Handoff notification not queued: %s", type(error).__name__)
 
 
 class ActionScreeningOutcome(Action):
