@@ -10,7 +10,7 @@ lexicons' display names are translated through the same catalog.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from babel.dates import format_date
 from babel.lists import format_list
@@ -353,11 +353,38 @@ def store_down_message(language: str = ENGLISH) -> str:
 
 
 def stored_data_message(
-    trial: Trial, in_chat: dict[str, str], stored: dict, language: str = ENGLISH
+    trial: Trial,
+    in_chat: dict[str, str],
+    stored: dict,
+    language: str = ENGLISH,
+    *,
+    by_code: bool = False,
 ) -> str:
-    """What is kept for this conversation, for "what do you know about me?"."""
+    """What is kept for this conversation (or, `by_code`, the referral a patient quoted), for
+    "what do you know about me?": the store's rows (consent, answers, contact) and the answers
+    held in the chat; contact details masked."""
+    from bot.access import mask_email, mask_phone
+
     _ = gettext_for(language)
     parts = []
+    screening = stored.get("screening")
+    if screening:
+        consented = datetime.fromisoformat(screening["consented_at"]).date()
+        parts.append(
+            _("I keep your agreement to this pre-screen, given on {day}.").format(
+                day=_format_day(consented, language)
+            )
+        )
+    about = {criterion.id: criterion.about for criterion in trial.criteria}
+    kept = [
+        (answer["criterion"], answer["words"]) for answer in stored.get("answers") or []
+        if answer.get("words")
+    ]  # fmt: skip
+    if kept:
+        listed = "; ".join(f"{_(about.get(cid, cid))}: {words}" for cid, words in kept)
+        parts.append(_("Your answers, kept for the study team: {answers}.").format(answers=listed))
+    kept_words = {words for _cid, words in kept}
+    in_chat = {qid: text for qid, text in in_chat.items() if text not in kept_words}
     if in_chat:
         answered = "; ".join(
             f"{_(trial.question(qid).ask).split('?')[0].split('？')[0]}: {text}"
@@ -372,21 +399,62 @@ def stored_data_message(
                 "best time {when}."
             ).format(
                 name=referral.get("name"),
-                phone=referral.get("phone") or _("no phone"),
-                email=referral.get("email") or _("no e-mail"),
+                phone=mask_phone(referral["phone"]) if referral.get("phone") else _("no phone"),
+                email=mask_email(referral["email"]) if referral.get("email") else _("no e-mail"),
                 when=referral.get("preferred_time"),
             )
         )
+        parts.append(
+            _("Your reference code is {code}.").format(code=referral.get("reference_code"))
+        )
     for contact in stored.get("other_studies_contacts", []):
+        shown = mask_email(contact["email"]) if contact.get("email") else None
         parts.append(
             _("Your contact for news of other studies: {contact}.").format(
-                contact=contact.get("email") or contact.get("phone")
+                contact=shown or mask_phone(contact.get("phone") or "")
             )
         )
     if not parts:
-        return _("I have not stored anything about you.")
-    parts.append(_('Say "delete my data" to erase it all.'))
+        return joined([_("I have not stored anything about you."), code_hint_message(language)])
+    if by_code:
+        parts.append(
+            _(
+                'To erase it all, send "delete my data" with your reference code and your phone '
+                "number or e-mail."
+            )
+        )
+    else:
+        parts.append(_('Say "delete my data" to erase it all.'))
     return joined(parts, language)
+
+
+def code_hint_message(language: str = ENGLISH) -> str:
+    _ = gettext_for(language)
+    return _(
+        "Did you send your answers in an earlier chat? Then type your question with your "
+        "reference code and the phone number or e-mail you gave us. For example: {example}"
+    ).format(example=_("what do you know about me") + " HN-7K3Q9P +86 138 0013 8000")
+
+
+def code_not_matched_message(language: str = ENGLISH) -> str:
+    _ = gettext_for(language)
+    return _(
+        "Sorry, I found nothing for that reference code with that phone number or e-mail. "
+        "Please check both and send them again in one message. Nothing was changed."
+    )
+
+
+def code_chat_not_kept_message(language: str = ENGLISH) -> str:
+    _ = gettext_for(language)
+    return _("To keep your data private, I do not keep this chat.")
+
+
+def deleted_by_code_message(reference_code: str, language: str = ENGLISH) -> str:
+    _ = gettext_for(language)
+    return _(
+        "Done. I have deleted what we kept under {code}: your answers, your contact details "
+        "and that chat. I do not keep this chat either."
+    ).format(code=reference_code)
 
 
 def _medicine_names(lexicon: Lexicon, ids: list[str], language: str) -> str:

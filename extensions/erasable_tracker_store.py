@@ -13,11 +13,23 @@ for each recent conversation and, at the next message, asks the database only fo
 event's id: the same id means nobody has added to or erased the conversation since (events are
 only ever appended, with ids that only grow), and the kept events are the ones the database would
 return. Any other answer, another server's turn or an erasure, reads the database as Rasa does.
+
+Nothing a visitor types before consent is kept beyond the running conversation. A user message
+typed while the conversation had not consented (the consent slot was not true by the next
+message) is stored redacted (bot.retention.redacted_user_event: no text, no entity values, no
+metadata; its id, time, intent and entity types stay, with the conversation's language then and
+a carer's "for my <relative>", so the rest of the conversation reads the same). The latest
+message is redacted one turn later, at the next save: the turn that answers it (a confirmed
+"delete my data" with a reference code, a digression asked twice at the consent question) still
+reads it, as does the input guard's look-up of a message sent again. A visitor who leaves before
+consenting leaves that one message, which the purge deletes with the conversation after
+`HN2301_RETAIN_UNCONSENTED_MINUTES` of silence (bot/retention.py, `python -m bot purge`).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -28,8 +40,18 @@ import sqlalchemy
 import sqlalchemy.orm
 import sqlalchemy.pool
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import (
+    AllSlotsReset,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.parsing.context import answered_for
+from bot.retention import CONSENT_SLOT, decided_language, is_redacted, redacted_user_event
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +97,44 @@ def latest_session(events: list[Event]) -> list[Event]:
     return [event for event in events if event.timestamp >= start]
 
 
+def pre_consent_messages(events: list[Event]) -> list[int]:
+    """Indexes of the user messages typed while the conversation had not consented (its
+    consent slot was not true by the next message), the latest message excepted."""
+    consent: Any = None
+    found: list[int] = []
+    previous: int | None = None
+    for index, event in enumerate(events):
+        if isinstance(event, UserUttered):
+            if previous is not None and consent is not True:
+                found.append(previous)
+            previous = index
+        elif isinstance(event, SlotSet) and event.key == CONSENT_SLOT:
+            consent = event.value
+        elif isinstance(event, (AllSlotsReset, Restarted, SessionStarted)):
+            consent = None  # no slot is carried over (domain.yml session_config)
+    return found
+
+
+def redactions(events: list[Event]) -> dict[int, Event]:
+    """For each pre-consent message not yet redacted (by `id()` of the event): its redacted
+    copy."""
+    plan: dict[int, Event] = {}
+    said: list[tuple[str, Any]] = []
+    pending = set(pre_consent_messages(events))
+    for index, event in enumerate(events):
+        if not isinstance(event, UserUttered):
+            continue
+        said.append((event.text or "", event.metadata))
+        if index in pending and not is_redacted({"metadata": event.metadata}):
+            redacted = redacted_user_event(
+                event.as_dict(),
+                language=decided_language(said),
+                relative=answered_for([event.text or ""]),
+            )
+            plan[id(event)] = Event.from_parameters(redacted)
+    return plan
+
+
 class ErasableSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that erases a conversation when asked to by the `erase_conversation` slot,
     and does not rebuild a recent conversation from the database when nothing changed there."""
@@ -97,6 +157,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
         self.kept_conversations = int(kept_conversations)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        # Per tracker being saved: its redactions, and the events this save wrote (ids).
+        self._redacting: dict[int, tuple[dict[int, Event], set[int]]] = {}
 
     def _stored(self, sender_id: str) -> tuple[int | None, int]:
         """The id of the conversation's newest stored event and how many it has, all sessions."""
@@ -139,23 +201,53 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         holds of this session (no need to count them there), else as Rasa finds them."""
         kept = self._kept_for(tracker)
         if kept is not None:
-            return itertools.islice(tracker.events, len(kept.events), None)
-        return super()._additional_events(session, tracker)
+            new = itertools.islice(tracker.events, len(kept.events), None)
+        else:
+            new = super()._additional_events(session, tracker)
+        plan, written = self._redacting.get(id(tracker), ({}, set()))
+        for event in new:
+            written.add(id(event))
+            yield plan.get(id(event), event)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASE_SLOT):
             self.erase(tracker.sender_id)
             return
         before = self._kept_for(tracker)
-        await super().save(tracker)
+        plan = redactions(list(tracker.events))
+        written: set[int] = set()
+        self._redacting[id(tracker)] = (plan, written)
+        try:
+            await super().save(tracker)
+        finally:
+            self._redacting.pop(id(tracker), None)
+        stored_earlier = [(event, plan[id(event)]) for event in tracker.events if id(event) in plan]
+        stored_earlier = [(old, new) for old, new in stored_earlier if id(old) not in written]
+        if stored_earlier:
+            self._redact_stored(tracker.sender_id, stored_earlier)
         newest, total = self._stored(tracker.sender_id)
         # Kept only when the database grew by exactly this turn's events: anything else (a
         # second server writing at the same time) reads the database at the next message.
         grew_by_this_turn = before is not None and total == before.total + (
             len(tracker.events) - len(before.events)
         )
-        events = latest_session(list(tracker.events))
+        events = [plan.get(id(event), event) for event in latest_session(list(tracker.events))]
         self._keep(tracker.sender_id, _Kept(newest, total, events) if grew_by_this_turn else None)
+
+    def _redact_stored(self, sender_id: str, pairs: list[tuple[Event, Event]]) -> None:
+        """Replace stored messages by their redacted copies: the row with the message's time
+        and id (ids and order stay, so the kept conversations still match the database)."""
+        with self.session_scope() as session:
+            for original, redacted in pairs:
+                rows = session.query(self.SQLEvent).filter(
+                    self.SQLEvent.sender_id == sender_id,
+                    self.SQLEvent.type_name == UserUttered.type_name,
+                    self.SQLEvent.timestamp == original.timestamp,
+                )
+                for row in rows:
+                    if json.loads(row.data).get("message_id") == original.message_id:
+                        row.data = json.dumps(redacted.as_dict())
+            session.commit()
 
     def erase(self, sender_id: str) -> None:
         """Delete every event of the conversation, from every session."""
