@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
+# Rasa's usage data and error reports off for every command here (training too); the stack sets
+# it for what it starts whatever the shell says (scripts/stack.py).
+export RASA_TELEMETRY_ENABLED ?= false
 
 .PHONY: help venv model run cluster soak test shell lint bench nlu-report eval catalogs
 

@@ -30,15 +30,33 @@ end) is answered the same way, from the store, rather than with "send it again".
 
 No patient text reaches the error log: a failed turn is logged by its exception's type and stack
 only, and the error records of Rasa's processor and actions lose their exception's message.
+Rasa's own REST handler logs a failed message's text; ours never does.
+
+Text that cannot be stored or sent back (NUL and other control characters, a lone UTF-16
+surrogate that JSON can carry) is cleaned before anything reads it.
+
+Ids that can't be borrowed (issue 11):
+- socket.io: a connection must present a token from the patient page's server
+  (bot/webpage/tokens.py, the `jwt_key` shared with it) when it opens, and can then join
+  (`session_request`) and post to (`user_uttered`) only the chat id its token names. A missing,
+  forged or expired token, or an Origin not in `allowed_origins`, is refused at connect; a foreign
+  id is refused and the connection closed, and nothing is sent to it. Without a `jwt_key` every
+  connection is refused.
+- REST: a message without a `sender` gets 400 and a kind JSON error instead of Rasa's shared
+  "default" conversation. With a `token` (or HN2301_REST_TOKEN) every request needs
+  `Authorization: Bearer <token>`. The production configuration has no REST channel at all
+  (deploy/production/credentials.yml).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import hmac
 import ipaddress
 import json
 import logging
+import os
 import re
 import time
 import traceback
@@ -47,17 +65,19 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Blueprint
+from rasa.utils.endpoints import bool_arg
+from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot import messages
 from bot.conversation import requested_language
 from bot.i18n import ENGLISH, detect, named_language
+from bot.webpage import tokens
 
 logger = logging.getLogger(__name__)
 
@@ -340,6 +360,31 @@ _SAVED_CHECKS = 3
 _SAVED_CHECK_PAUSE_S = 1.0
 
 
+# What a database or a JSON answer cannot carry: C0/C1 control characters but tab and newlines,
+# and lone UTF-16 surrogates (JSON's "\ud800" reads as one; it cannot be encoded as UTF-8).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_DEPTH = 20
+
+
+def clean_text(text: str) -> str:
+    """The text without what cannot be stored or sent back: a lone surrogate becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", _UNSTORABLE.sub("", text))
+
+
+def clean_value(value: object, depth: int = 0) -> Any:
+    """Metadata with its strings cleaned; nesting deeper than any page or script sends is cut."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if depth >= _MAX_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_value(v, depth + 1) for v in value]
+    return value
+
+
 def client_message_id(metadata: object) -> str | None:
     """The id the page or a script gave the message (metadata `message_id`), if well formed."""
     given = metadata.get("message_id") if isinstance(metadata, dict) else None
@@ -390,6 +435,13 @@ def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
     """Rasa's message handler behind the guard, never leaving the patient without a reply."""
 
     async def handle(message: UserMessage) -> None:
+        # (A message far over the limit is refused below, never read: not worth cleaning.)
+        if (
+            isinstance(message.text, str)
+            and len(message.text) <= 4 * guard.settings.max_message_chars
+        ):
+            message.text = clean_text(message.text)
+        message.metadata = clean_value(message.metadata)
         text = message.text if isinstance(message.text, str) else ""
         sender = str(message.sender_id)
         peer, forwarded_for, app = _PEER.get()
@@ -450,36 +502,146 @@ def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
     return handle
 
 
-class GuardedRestInput(RestInput):
-    """Rasa's REST channel (`POST /webhooks/rest/webhook`) behind the input guard."""
+REST_TOKEN_ENV = "HN2301_REST_TOKEN"  # noqa: S105 (the variable's name)
+# A conversation id from a script or a page: a UUID, "eval-<hex>" and the like, never free text.
+_SENDER = re.compile(r"[A-Za-z0-9_.:@+=-]{1,128}")
+_INVALID_JSON = {
+    "error": "invalid_json",
+    "message": 'Please send a JSON object: {"sender": "<conversation id>", "message": "<text>"}.',
+}
+_SENDER_REQUIRED = {
+    "error": "sender_required",
+    "message": (
+        'Each conversation needs its own id: send "sender" (a random id such as a UUID) with'
+        " every message, the same one for the whole conversation."
+    ),
+}
+_INVALID_SENDER = {
+    "error": "invalid_sender",
+    "message": 'A "sender" is 1-128 letters, digits or ._:@+=- (a UUID is a good one).',
+}
+_MESSAGE_REQUIRED = {
+    "error": "message_required",
+    "message": 'Please send the text as "message" (a string; it may be empty).',
+}
+_INVALID_METADATA = {
+    "error": "invalid_metadata",
+    "message": '"metadata", when sent, is a JSON object.',
+}
+_UNAUTHORIZED = {
+    "error": "unauthorized",
+    "message": "This endpoint needs its token: Authorization: Bearer <token>.",
+}
 
-    def __init__(self, settings: GuardSettings | None = None) -> None:
+
+def read_rest_message(body: bytes) -> tuple[tuple[str, str, dict | None] | None, dict | None]:
+    """(sender, text, metadata) of a REST request's body, or the kind error to answer with."""
+    try:
+        given = json.loads(body)
+    except (ValueError, RecursionError):
+        return None, _INVALID_JSON
+    if not isinstance(given, dict):
+        return None, _INVALID_JSON
+    sender, text, metadata = given.get("sender"), given.get("message"), given.get("metadata")
+    if sender is None or sender == "":
+        return None, _SENDER_REQUIRED
+    if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
+        return None, _INVALID_SENDER
+    if not isinstance(text, str):
+        return None, _MESSAGE_REQUIRED
+    if metadata is not None and not isinstance(metadata, dict):
+        return None, _INVALID_METADATA
+    return (sender, text, metadata), None
+
+
+def _same_secret(given: str, expected: str) -> bool:
+    """A constant-time comparison of two secrets."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
+
+
+class GuardedRestInput(RestInput):
+    """Rasa's REST channel (`POST /webhooks/rest/webhook`) behind the input guard, with Rasa's
+    request and answer shapes; no sender is refused, a token can be required."""
+
+    def __init__(self, settings: GuardSettings | None = None, token: str | None = None) -> None:
         self.guard = InputGuard(settings or GuardSettings())
+        self.token = token or os.environ.get(REST_TOKEN_ENV) or None
         _install_log_filter()
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> GuardedRestInput:
-        return cls(GuardSettings.from_credentials(credentials))
+        given = credentials or {}
+        token = str(given["token"]) if given.get("token") else None
+        return cls(GuardSettings.from_credentials(given), token=token)
 
-    def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        # Called by Rasa's handler just before the message is handled, in the same task.
-        _PEER.set((request.ip, request.headers.get("x-forwarded-for"), request.app))
-        return super().get_metadata(request)
+    def authorized(self, authorization: str | None) -> bool:
+        """Whether the request may be handled: always without a token, else with its bearer."""
+        if not self.token:
+            return True
+        scheme, _, given = (authorization or "").partition(" ")
+        return scheme.lower() == "bearer" and _same_secret(given.strip(), self.token)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return super().blueprint(guarded(self.guard, on_new_message))
+        handle = guarded(self.guard, on_new_message)
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> Any:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> Any:
+            if not self.authorized(request.headers.get("authorization")):
+                logger.warning("A REST request without the right token was refused")
+                return response.json(
+                    _UNAUTHORIZED, status=401, headers={"WWW-Authenticate": "Bearer"}
+                )
+            parsed, error = read_rest_message(request.body)
+            if parsed is None:
+                return response.json(error, status=400)
+            sender, text, metadata = parsed
+            _PEER.set((request.ip, request.headers.get("x-forwarded-for"), request.app))
+            if bool_arg(request, "stream", default=False):
+                stream = self.stream_response(handle, text, sender, self.name(), metadata)
+                return response.stream(stream, content_type="text/event-stream")
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                text, collector, sender, input_channel=self.name(), metadata=metadata
+            )
+            try:
+                await handle(message)
+            except (Exception, asyncio.CancelledError) as failure:  # never the text (Rasa logs it)
+                logger.error("A REST message could not be handled: %s", _describe(failure))
+            return response.json(collector.messages)
+
+        return webhook
+
+
+def _origins(given: object) -> tuple[str, ...]:
+    """Allowed origins from a list or a comma-separated string (as an environment variable)."""
+    items = given.split(",") if isinstance(given, str) else list(given or ())
+    return tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
 
 
 class GuardedSocketIOInput(SocketIOInput):
-    """Rasa's socket.io channel (`/socket.io`, the page's chat) behind the input guard."""
+    """Rasa's socket.io channel (`/socket.io`, the page's chat) behind the input guard; a
+    connection joins and posts to only the chat id its token names."""
+
+    allowed_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> GuardedSocketIOInput:
         given = dict(credentials or {})
-        channel = super().from_credentials({k: v for k, v in given.items() if k not in GUARD_KEYS})
+        own = GUARD_KEYS | {"allowed_origins"}
+        channel = super().from_credentials({k: v for k, v in given.items() if k not in own})
         channel.guard = InputGuard(GuardSettings.from_credentials(given))
+        channel.allowed_origins = _origins(given.get("allowed_origins"))
         _install_log_filter()
         return channel  # type: ignore[return-value]
+
+    def chat_key(self) -> str | None:
+        key = str(self.jwt_key or "").strip()
+        return key if len(key) >= tokens.MIN_KEY_CHARS else None
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         if not hasattr(self, "guard"):
@@ -489,13 +651,74 @@ class GuardedSocketIOInput(SocketIOInput):
         sio = self.sio
         namespace = self.namespace or "/"
         rasa_handler = sio.handlers[namespace][self.user_message_evt]
+        key = self.chat_key()
+        if key is None:
+            logger.error(
+                "The socket.io channel has no jwt_key (HN2301_CHAT_JWT_KEY, at least %d"
+                " characters): every connection is refused",
+                tokens.MIN_KEY_CHARS,
+            )
+
+        async def connect(sid: str, environ: dict, auth: object = None) -> bool:
+            origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
+            # Rasa's own origin, as python-engineio's default allows (a WebSocket client that is
+            # not a browser, such as scripts/soak.py's, names the server it connects to).
+            own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+            allowed = (*self.allowed_origins, own)
+            if origin and self.allowed_origins and origin not in allowed:
+                logger.warning("A socket.io connection from another site was refused")
+                return False
+            token = auth.get("token") if isinstance(auth, dict) else None
+            chat_id = tokens.chat_id_of(key, token) if key else None
+            if chat_id is None:
+                logger.warning("A socket.io connection without a valid token was refused")
+                return False
+            await sio.save_session(sid, {"chat_id": chat_id}, namespace=namespace)
+            return True
+
+        async def bound_chat(sid: str) -> str | None:
+            try:
+                session = await sio.get_session(sid, namespace=namespace)
+            except KeyError:
+                return None
+            return session.get("chat_id")
+
+        async def refuse(sid: str, what: str) -> None:
+            logger.warning("A socket.io connection tried to %s another chat; it was closed", what)
+            await sio.disconnect(sid, namespace=namespace)
+
+        async def session_request(sid: str, data: Any) -> None:
+            chat_id = await bound_chat(sid)
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            if chat_id is None or (asked is not None and asked != chat_id):
+                await refuse(sid, "join")
+                return
+            if self.session_persistence:
+                sio.enter_room(sid, chat_id, namespace=namespace)
+            await sio.emit("session_confirm", chat_id, room=sid, namespace=namespace)
 
         async def handle_message(sid: str, data: Any) -> None:
+            data = dict(data) if isinstance(data, dict) else {}
+            chat_id = await bound_chat(sid)
+            if chat_id is None or (self.session_persistence and data.get("session_id") != chat_id):
+                await refuse(sid, "post to")
+                return
+            if not isinstance(data.get("message", ""), str):
+                data["message"] = ""
+            given = data.get(self.metadata_key)
+            if isinstance(given, str):
+                try:
+                    given = json.loads(given)
+                except ValueError:
+                    given = None
+            data[self.metadata_key] = given if isinstance(given, dict) else {}
             environ = sio.get_environ(sid, namespace=namespace) or {}
             request = environ.get("sanic.request")
             peer = getattr(request, "ip", None)
             _PEER.set((peer, environ.get("HTTP_X_FORWARDED_FOR"), getattr(request, "app", None)))
-            await rasa_handler(sid, data if isinstance(data, dict) else {})
+            await rasa_handler(sid, data)
 
+        sio.handlers[namespace]["connect"] = connect
+        sio.handlers[namespace]["session_request"] = session_request
         sio.handlers[namespace][self.user_message_evt] = handle_message
         return blueprint

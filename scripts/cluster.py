@@ -14,6 +14,11 @@ absent), HN2301_REDIS_HOST / _PORT / _DB / _PREFIX (127.0.0.1:6379, 1, hn2301), 
 ports HN2301_RASA_PORT / HN2301_ACTIONS_PORT (5005 / 5055), the servers' ports
 HN2301_RASA_PORTS / HN2301_ACTIONS_PORTS (5101,5102 / 5151,5152), HN2301_DASHBOARD_PORT and
 HN2301_PAGE_PORT (8001 / 8000), and Rasa's TICKET_LOCK_LIFETIME (20 s, below).
+
+Secrets as for `make run` (scripts/stack.py): HN2301_ACTIONS_TOKEN (Rasa sends it with every
+action call, deploy/cluster/endpoints.yml; the action servers refuse calls without it) and
+HN2301_CHAT_JWT_KEY (the page's chat tokens), from the environment or var/secrets/ (0600); every
+part runs with Rasa's telemetry off. On several hosts, give every host the same two secrets.
 """
 
 from __future__ import annotations
@@ -166,6 +171,7 @@ class ClusterConfig(StackConfig):
             "redis_prefix": "hn2301test",
             "work_dir": work_dir,
             "log_dir": work_dir / "logs",
+            "secrets_dir": work_dir / "secrets",
             **overrides,
         }
         return cls(**settings)  # type: ignore[arg-type]
@@ -273,8 +279,8 @@ class Cluster(Stack):
             self.services = [self.balancer()]
             for n, port in enumerate(config.actions_server_ports, start=1):
                 self.services.append(self.action_server(f"actions-{n}", port))
-            if config.with_dashboard:
-                self.services.append(self.dashboard())
+            if config.with_dashboard:  # with the study team's mail and the retention purge
+                self.services += [self.dashboard(), self.notifier(), self.purger()]
             if config.with_page:
                 self.services.append(self.page())
             for n, port in enumerate(config.rasa_server_ports, start=1):

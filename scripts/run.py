@@ -8,6 +8,10 @@ SIGTERM stops everything this started. supervisord runs every service: one that 
 restarted (with a back-off when it keeps failing right after starting) while the rest keep
 serving; only one that cannot come back (it failed its quick starts in a row) stops the whole
 stack, with a message and a non-zero exit code. Logs: var/run/logs/ (shown here too).
+
+Everything listens on 127.0.0.1 only. The REST channel is open there without a token, for
+scripts (`make eval`, `make bench`); HN2301_REST_TOKEN makes it ask for
+`Authorization: Bearer <token>`. A deployment uses deploy/production/credentials.yml (no REST).
 """
 
 from __future__ import annotations
@@ -47,9 +51,15 @@ def where_to_talk(stack: Stack) -> str:
         f"      curl -s -X POST {stack.rest_url} \\",
         '           -H "Content-Type: application/json" \\',
         """           -d '{"sender": "try-1", "message": "hi"}'""",
+        *(
+            ['      (with -H "Authorization: Bearer $HN2301_REST_TOKEN": it is set)']
+            if os.environ.get("HN2301_REST_TOKEN")
+            else []
+        ),
         f"  Coordinator dashboard: {stack.dashboard_url}",
-        "      create an account first (asks for the password twice):",
-        "          .venv/bin/python -m bot create-coordinator NAME",
+        "      create an account first (asks for the password twice, then shows the second",
+        "      factor to add to an authenticator app; sign in with the app's 6-digit code):",
+        "          .venv/bin/python -m bot create-coordinator NAME --qr",
         "      (scripts: add --password-stdin; both use HN2301_DATABASE_URL like this stack)",
         "Press Ctrl-C to stop everything.",
         "",
@@ -114,7 +124,7 @@ def run_shell(config: StackConfig) -> int:
         # Ctrl-C belongs to `rasa shell` (it ends the chat); a handler, unlike SIG_IGN, is not
         # inherited by the child.
         signal.signal(signal.SIGINT, lambda _signum, _frame: None)
-        return subprocess.run(argv, check=False).returncode
+        return subprocess.run(argv, env=stack.env(), check=False).returncode
     except Stopped:
         return 0
     except StackError as error:

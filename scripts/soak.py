@@ -165,9 +165,12 @@ class SocketIOChannel:
 
     name = "socket.io"
 
-    def __init__(self, url: str, session_id: str) -> None:
+    def __init__(self, url: str, session_id: str, token_for: Callable[[str], str]) -> None:
         self.url = url
         self.session_id = session_id
+        # A token for this chat id, as the page's server gives a browser (issue 11): fresh at
+        # every connection, like the page asks for one.
+        self.token_for = token_for
         self.client: socketio.Client | None = None
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
@@ -180,7 +183,12 @@ class SocketIOChannel:
         client.on("session_confirm", lambda *_: confirmed.set())
         client.on("disconnect", lambda *_: inbox.put(None))
         try:
-            client.connect(self.url, transports=["websocket"], wait_timeout=30)
+            client.connect(
+                self.url,
+                transports=["websocket"],
+                wait_timeout=30,
+                auth={"token": self.token_for(self.session_id)},
+            )
             client.emit("session_request", {"session_id": self.session_id})
         except (socketio.exceptions.SocketIOError, OSError) as error:
             raise TurnFailed(f"socket.io {type(error).__name__}") from None
@@ -672,7 +680,7 @@ def soak(cluster: Cluster, options: SoakOptions, out: IO[str]) -> SoakReport:
         if entry.channel == "REST":
             channel: RestChannel | SocketIOChannel = RestChannel(cluster.rest_url, entry.sender)
         else:
-            channel = SocketIOChannel(socket_url, entry.sender)
+            channel = SocketIOChannel(socket_url, entry.sender, cluster.chat_token)
         patient = Patient(channel, tally)
         with seats:
             try:

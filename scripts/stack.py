@@ -7,12 +7,20 @@ while the rest keep serving, and gives up on one that fails `startretries` quick
 (state FATAL, which run.py turns into stopping everything). Every service runs in its own process
 group, so stopping it also stops anything it spawned (Sanic workers, Rasa's helpers).
 scripts/cluster.py uses the same pieces for several Rasa and action servers behind HAProxy.
+
+Secrets (issue 11): the chat secret shared by the patient page's server and Rasa's socket.io
+channel (HN2301_CHAT_JWT_KEY) and the token only Rasa knows to call the action server
+(HN2301_ACTIONS_TOKEN) come from the environment, else from files in `secrets_dir` (var/secrets/
+for `make run`, made once, mode 0600). The services get them in their environment (never in
+supervisord.conf); the endpoints file written here carries the action token and is 0600 too.
+Every process is started with Rasa's telemetry and error reporting off.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shlex
 import signal
 import socket
@@ -39,8 +47,19 @@ DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'hn2301.db'}"
 MODEL_LOAD_TIMEOUT_S = 180.0
 SERVICE_TIMEOUT_S = 60.0
 RASA_STARTSECS = 15
+# How often the notification worker (bot.notifications) looks for mail to send.
+NOTIFY_EVERY_S = 15
+# How often the retention purge runs (bot/retention.py): a visitor's last message before consent
+# is kept at most HN2301_RETAIN_UNCONSENTED_MINUTES plus this.
+PURGE_EVERY_S = 900
 # Settings of a tracker store on a database server, dropped when tests point it at a SQLite file.
 SERVER_DATABASE_KEYS = {"url", "port", "username", "password", "login_db", "query"}
+CHAT_KEY_ENV = "HN2301_CHAT_JWT_KEY"
+ACTIONS_TOKEN_ENV = "HN2301_ACTIONS_TOKEN"  # noqa: S105 (the variable's name)
+PAGE_ORIGINS_ENV = "HN2301_PAGE_ORIGINS"
+# Rasa 3.6 reads this before sending usage data (telemetry) or setting up error reports (Sentry):
+# both happen only when it is "true" (rasa/telemetry.py, ensure_telemetry_enabled).
+QUIET_ENV = {"RASA_TELEMETRY_ENABLED": "false"}
 
 
 class StackError(RuntimeError):
@@ -76,14 +95,49 @@ def answers(url: str, expected_text: str = "") -> Callable[[], bool]:
     return check
 
 
-def write_endpoints(source: Path, target: Path, action_url: str, tracker_db: Path | None) -> Path:
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (mode 0600 from the start, not chmod'ed after)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.chmod(path, 0o600)  # an older file may have had wider rights
+
+
+def stack_secret(path: Path, env_var: str) -> str:
+    """The secret in `env_var`, else the one in `path`, else a new one written there (0600)."""
+    given = os.environ.get(env_var, "").strip()
+    if given:
+        return given
+    if path.exists():
+        kept = path.read_text().strip()
+        if len(kept) >= 32:
+            os.chmod(path, 0o600)
+            return kept
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    write_private(path, value + "\n")
+    return value
+
+
+def write_endpoints(
+    source: Path,
+    target: Path,
+    action_url: str,
+    tracker_db: Path | None,
+    action_token: str | None = None,
+) -> Path:
     """Copy Rasa's endpoints.yml with the action server's URL (and SQLite tracker file) replaced.
 
     Everything else (the tracker store's class, a lock store) is kept as the operator wrote it;
-    with `tracker_db` the tracker store's database becomes that SQLite file.
+    with `tracker_db` the tracker store's database becomes that SQLite file; with `action_token`
+    Rasa sends it with every action call (as `?token=`; actions/server.py checks it), and the
+    file is readable by its owner only.
     """
     endpoints = yaml.safe_load(source.read_text()) or {}
     endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}), "url": action_url}
+    if action_token:
+        endpoints["action_endpoint"]["token"] = action_token
     if tracker_db is not None:
         tracker_store = {
             key: value
@@ -93,7 +147,7 @@ def write_endpoints(source: Path, target: Path, action_url: str, tracker_db: Pat
         endpoints["tracker_store"] = {**tracker_store, "dialect": "sqlite", "db": str(tracker_db)}
     target.parent.mkdir(parents=True, exist_ok=True)
     header = f"# Generated from {source.name} by scripts/stack.py; edit {source.name} instead.\n"
-    target.write_text(header + yaml.safe_dump(endpoints, sort_keys=False))
+    write_private(target, header + yaml.safe_dump(endpoints, sort_keys=False))
     return target
 
 
@@ -354,6 +408,9 @@ class StackConfig:
     # Generated files (endpoints, supervisord.conf) and logs (logs/) go here; for tests also the
     # tracker store. With log_dir the logs go there and are not shown in the terminal.
     work_dir: Path = ROOT / "var" / "run"
+    # The stack's secrets when not in the environment (kept, so a page open across a restart
+    # goes on with its chat).
+    secrets_dir: Path = ROOT / "var" / "secrets"
     tracker_db: Path | None = None
     log_dir: Path | None = None
     with_rasa: bool = True
@@ -376,6 +433,7 @@ class StackConfig:
             "work_dir": work_dir,
             "tracker_db": work_dir / "tracker.db",
             "log_dir": work_dir / "logs",
+            "secrets_dir": work_dir / "secrets",
             **overrides,
         }
         return cls(**settings)  # type: ignore[arg-type]
@@ -408,6 +466,7 @@ class Stack:
         self.supervisor: Supervisor | None = None
         self.relay: LogRelay | None = None
         self.endpoints_path = config.work_dir / "endpoints.yml"
+        self._secrets: dict[str, str] | None = None
 
     @property
     def rest_url(self) -> str:
@@ -429,12 +488,34 @@ class Stack:
     def database_url(self) -> str:
         return self.config.database_url
 
+    def secrets(self) -> dict[str, str]:
+        """The chat secret and the action server's token, by their environment variables."""
+        if self._secrets is None:
+            folder = self.config.secrets_dir
+            self._secrets = {
+                CHAT_KEY_ENV: stack_secret(folder / "chat-jwt.key", CHAT_KEY_ENV),
+                ACTIONS_TOKEN_ENV: stack_secret(folder / "actions.token", ACTIONS_TOKEN_ENV),
+            }
+        return self._secrets
+
+    def chat_token(self, chat_id: str) -> str:
+        """A socket.io token for `chat_id`, as the page's server issues (scripts, tests)."""
+        from bot.webpage.tokens import issue_token
+
+        return issue_token(self.secrets()[CHAT_KEY_ENV], chat_id)
+
     def env(self) -> dict[str, str]:
-        """The environment every child gets: the referral database and unbuffered output."""
+        """The environment every child gets: the referral database, unbuffered output, the
+        stack's secrets and the page's origins (credentials.yml reads them), Rasa quiet."""
         return {
             **os.environ,
             "HN2301_DATABASE_URL": self.config.database_url,
             "PYTHONUNBUFFERED": "1",
+            PAGE_ORIGINS_ENV: ",".join(self.config.page_origins),
+            # The tracker store Rasa uses, for the purge and erasure by reference code.
+            "HN2301_ENDPOINTS": str(self.endpoints_path),
+            **self.secrets(),
+            **QUIET_ENV,
         }
 
     def migrate(self) -> None:
@@ -467,7 +548,8 @@ class Stack:
         port = port or self.config.actions_port
         return Service(
             name=name,
-            argv=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
+            # rasa_sdk's server behind a token check (actions/server.py).
+            argv=[sys.executable, "-m", "actions.server", "--actions", "actions", "-p", str(port)],
             env={"SANIC_HOST": host},
             ready=answers(f"http://127.0.0.1:{port}/health", '"ok"'),
         )
@@ -522,6 +604,30 @@ class Stack:
             ready=answers(f"http://127.0.0.1:{port}/", "HN2301"),
         )  # fmt: skip
 
+    def notifier(self) -> Service:
+        """The study team's e-mail worker (bot.notifications); it listens on nothing, so it is
+        ready once its log says it started. Without SMTP settings it logs so and idles."""
+        from bot.notifications import STARTED
+
+        service = Service(
+            name="notify",
+            argv=[sys.executable, "-m", "bot", "notify", "--every", str(NOTIFY_EVERY_S)],
+            ready=lambda: STARTED in tail(service.log_path, 200),
+        )
+        return service
+
+    def purger(self) -> Service:
+        """The retention purge (`python -m bot purge`, bot/retention.py) every PURGE_EVERY_S;
+        ready once it has reported its first run (counts only)."""
+        service = Service(
+            name="purge",
+            argv=[sys.executable, "-m", "bot", "purge", "--every", str(PURGE_EVERY_S)],
+            ready=lambda: any(
+                said in tail(service.log_path, 200) for said in ("purge deleted:", "purge skipped")
+            ),
+        )
+        return service
+
     def start(self, *, actions_only: bool = False) -> Stack:
         """Migrate, then start every service under supervisord and await each. Stops all on failure.
 
@@ -533,6 +639,8 @@ class Stack:
             planned.append(self.rasa_server)
         if self.config.with_dashboard and not actions_only:
             planned.append(self.dashboard)
+            planned.append(self.notifier)
+            planned.append(self.purger)
         if self.config.with_page and not actions_only:
             planned.append(self.page)
         write_endpoints(
@@ -540,6 +648,7 @@ class Stack:
             self.endpoints_path,
             action_url=f"http://127.0.0.1:{self.config.actions_port}/webhook",
             tracker_db=self.config.tracker_db,
+            action_token=self.secrets()[ACTIONS_TOKEN_ENV],
         )
         try:
             if self.config.with_page and not actions_only:

@@ -25,7 +25,7 @@ import yaml
 from bot import messages
 from bot.i18n import CHINESE, ENGLISH
 from scripts.stack import ROOT
-from tests.support.stack import new_sender, talk
+from tests.support.stack import chat_session, new_sender, talk
 from tests.test_rest_screenings import EVERYTHING_FINE, asked, stored
 
 SORRY = messages.something_went_wrong_message(language=ENGLISH)
@@ -207,7 +207,8 @@ def test_too_many_messages_get_a_kind_slow_down_and_others_are_not_limited(rasa_
 
 
 class SocketPatient:
-    """A patient on the page's socket.io channel, as bot/webpage/static/chat.js talks to it."""
+    """A patient on the page's socket.io channel, as bot/webpage/static/chat.js talks to it: a
+    chat id and its token from the page's server, then connect with the token."""
 
     def __init__(self, stack, forwarded_for=None):
         self.stack = stack
@@ -217,15 +218,18 @@ class SocketPatient:
         self.session_id = None
 
     async def __aenter__(self):
+        session = chat_session(self.stack)
         confirmed = asyncio.get_running_loop().create_future()
         self.client.on("session_confirm", lambda sid: confirmed.set_result(sid))
         self.client.on("bot_uttered", lambda data: self.received.put_nowait(data))
         await self.client.connect(
             self.stack.socket_url, headers=self.headers, socketio_path="/socket.io",
             transports=["polling"],  # this aiohttp is too old for engineio's websocket client
+            auth={"token": session.token},
         )  # fmt: skip
-        await self.client.emit("session_request", {"session_id": None})
+        await self.client.emit("session_request", {"session_id": session.chat_id})
         self.session_id = await asyncio.wait_for(confirmed, 10)
+        assert self.session_id == session.chat_id
         return self
 
     async def __aexit__(self, *exc_info):

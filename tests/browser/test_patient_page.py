@@ -94,7 +94,7 @@ def test_a_second_browser_neither_sees_nor_joins_the_first_conversation(rasa_sta
     assert second.bot_texts() == [] and second.user_texts() == []
     second_session = second.session_id()
     assert second_session and first_session and second_session != first_session
-    assert len(second_session) >= 32  # a uuid4 from the Rasa server, not a counter
+    assert len(second_session) >= 32  # random, from the page's server (bound to its cookie)
 
     second.say("hi")
     assert first.bot_texts() == first_replies
@@ -132,3 +132,22 @@ def test_the_browser_forgets_the_chat_when_the_conversation_ends(rasa_stack, ope
         "the chat to be removed from sessionStorage",
     )
     assert "chat has ended" in page.status()
+
+
+def test_a_browser_given_another_patients_chat_id_gets_a_chat_of_its_own(rasa_stack, open_browser):
+    first = ChatPage(open_browser(), rasa_stack.page_url)
+    first_replies = first.say("hi")
+    stolen = first.session_id()
+
+    browser = open_browser()
+    ChatPage(browser, rasa_stack.page_url)
+    browser.driver.execute_script(
+        "sessionStorage.setItem('hn2301-chat', JSON.stringify({sessionId: arguments[0],"
+        " messages: []}))",
+        stolen,
+    )
+    second = ChatPage(browser, rasa_stack.page_url)  # reloaded with the first patient's id
+
+    assert second.session_id() and second.session_id() != stolen
+    second.say("hi")
+    assert first.bot_texts() == first_replies and first.user_texts() == ["hi"]

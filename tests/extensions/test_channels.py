@@ -5,6 +5,7 @@ what Rasa's does in the cases named (a normal turn, a failed action, an exceptio
 """
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,8 +33,11 @@ from extensions.channels import (
     RateLimiter,
     TrackerStoreUnavailable,
     _strict_tracker_store,
+    clean_text,
+    clean_value,
     client_message_id,
     guarded,
+    read_rest_message,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -325,3 +329,81 @@ def test_a_turn_that_raised_before_its_save_asks_for_the_answer_again():
 def test_only_a_well_formed_message_id_is_taken(given, kept):
     assert (client_message_id({"message_id": given}) == given) is kept
     assert client_message_id(None) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "cleaned"),
+    [
+        ("I'm 41", "I'm 41"),
+        ("a\x00b\x07c\x1b[31md\x7f\x85", "abc[31md"),
+        ("tab\tand\nnewlines\r", "tab\tand\nnewlines\r"),
+        ("lone \ud800 and \udfff", "lone \ufffd and \ufffd"),
+        ("😀 我 ü", "😀 我 ü"),
+    ],
+)
+def test_text_that_cannot_be_stored_or_sent_back_is_cleaned(given, cleaned):
+    assert clean_text(given) == cleaned
+    cleaned.encode("utf-8")  # a JSON answer and the database can carry it
+
+
+def test_metadata_strings_are_cleaned_and_deep_nesting_cut():
+    assert clean_value({"pressed": "是\x00", "x": ["\ud800"]}) == {"pressed": "是", "x": ["\ufffd"]}
+    deep: object = "leaf"
+    for _ in range(100):
+        deep = [deep]
+    flattened = json.dumps(clean_value(deep))
+    assert "leaf" not in flattened and flattened.count("[") <= 20
+
+
+def test_the_guard_hands_rasa_the_cleaned_text():
+    sent, calls = run_turn(InputGuard(GuardSettings()), answers, "I'm 4\x001\ud800")
+    assert calls == ["I'm 41\ufffd"] and sent == ["Question 2 of 18"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b'{"message": "hi"}', "sender_required"),
+        (b'{"sender": null, "message": "hi"}', "sender_required"),
+        (b'{"sender": "", "message": "hi"}', "sender_required"),
+        (b'{"sender": "has space", "message": "hi"}', "invalid_sender"),
+        (b'{"sender": 12, "message": "hi"}', "invalid_sender"),
+        (b'{"sender": "' + b"x" * 129 + b'", "message": "hi"}', "invalid_sender"),
+        (b'{"sender": "abc12345"}', "message_required"),
+        (b'{"sender": "abc12345", "message": {"a": 1}}', "message_required"),
+        (b'{"sender": "abc12345", "message": "", "metadata": [1]}', "invalid_metadata"),
+        (b"", "invalid_json"),
+        (b"\xc3\x28", "invalid_json"),
+        (b'"just a string"', "invalid_json"),
+        (b"[" * 100_000, "invalid_json"),
+    ],
+)
+def test_a_rest_request_without_its_own_sender_or_text_gets_a_kind_error(body, error):
+    parsed, answer = read_rest_message(body)
+    assert parsed is None and answer["error"] == error and answer["message"]
+
+
+def test_a_well_formed_rest_request_is_read_as_rasa_reads_it():
+    body = b'{"sender": "eval-3f2b", "message": "\\ud800 hi", "metadata": {"message_id": "m1"}}'
+    assert read_rest_message(body) == (("eval-3f2b", "\ud800 hi", {"message_id": "m1"}), None)
+
+
+def test_rest_needs_a_bearer_token_only_when_one_is_set(monkeypatch):
+    monkeypatch.delenv("HN2301_REST_TOKEN", raising=False)
+    assert GuardedRestInput.from_credentials({}).authorized(None), "make run, tests, scripts"
+    channel = GuardedRestInput.from_credentials({"token": "s3cret-token"})
+    assert channel.authorized("Bearer s3cret-token") and channel.authorized("bearer s3cret-token")
+    for header in (None, "", "s3cret-token", "Bearer wrong", "Basic s3cret-token", "Bearer é"):
+        assert not channel.authorized(header), header
+    monkeypatch.setenv("HN2301_REST_TOKEN", "from-the-environment")
+    assert GuardedRestInput.from_credentials({}).token == "from-the-environment"
+
+
+def test_the_chat_channel_without_a_key_has_none_and_refuses_everyone():
+    assert GuardedSocketIOInput.from_credentials({}).chat_key() is None
+    assert GuardedSocketIOInput.from_credentials({"jwt_key": "short"}).chat_key() is None
+    channel = GuardedSocketIOInput.from_credentials(
+        {"jwt_key": "k" * 40, "allowed_origins": "http://127.0.0.1:8000, http://localhost:8000/"}
+    )
+    assert channel.chat_key() == "k" * 40
+    assert channel.allowed_origins == ("http://127.0.0.1:8000", "http://localhost:8000")

@@ -8,9 +8,11 @@ Databases (referral store, Rasa's tracker store) are throw-away SQLite files for
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -64,3 +66,39 @@ def talk(stack: Stack, sender: str, text: str, metadata: dict | None = None) -> 
             lines.append(message["text"])
         lines.extend(f"[{button['title']}]" for button in message.get("buttons", []))
     return lines
+
+
+@dataclass
+class ChatSession:
+    """What the patient page's server hands a browser tab: its chat id, a token for it, and the
+    browser's cookie (the `Cookie` header to send it back)."""
+
+    chat_id: str
+    token: str
+    cookie: str
+
+
+def chat_session(stack: Stack, chat_id: str | None = None, cookie: str = "") -> ChatSession:
+    """Ask the page's server for a chat (a new one, or `chat_id` again), as chat.js does."""
+    status, body, set_cookie = post_chat_session(stack, {"chat_id": chat_id}, cookie)
+    assert status == 200, (status, body)
+    if set_cookie:
+        cookie = set_cookie.split(";", 1)[0]
+    return ChatSession(body["chat_id"], body["token"], cookie)
+
+
+def post_chat_session(
+    stack: Stack, body: object, cookie: str = "", headers: dict | None = None
+) -> tuple[int, dict, str]:
+    """Status, JSON answer and Set-Cookie of one `POST /chat/session`."""
+    request = urllib.request.Request(
+        stack.page_url.rstrip("/") + "/chat/session",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Cookie": cookie, **(headers or {})},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read()), response.headers["Set-Cookie"]
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}"), error.headers["Set-Cookie"]

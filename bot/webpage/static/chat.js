@@ -5,9 +5,12 @@
 // CDN. This small UI keeps to what the page needs: an aria-live log, a labelled input, real
 // <button>s for quick replies, and nothing outside this tab.
 //
-// Privacy: the session id is created by the Rasa server (a random uuid4) on the first
-// `session_request`; it and the transcript live only in this tab's sessionStorage (gone when the
-// tab closes), never in localStorage. "Finish and clear this chat" removes them at once.
+// Privacy: the chat id comes from the page's server (POST /chat/session), bound to this browser
+// by an HttpOnly cookie; with it comes a short-lived token that Rasa's socket.io channel checks at
+// connect, so the connection can join this chat only (bot/webpage/tokens.py). A fresh token is
+// asked for at every (re)connection. The id and the transcript live only in this tab's
+// sessionStorage (gone when the tab closes), never in localStorage. "Finish and clear this chat"
+// removes them at once; the next chat gets a new id.
 //
 // Language: the page is served in Chinese or English (its 中文 / English links reload it in the
 // other one; the chat lives on in sessionStorage). Every message carries the page's language in
@@ -17,6 +20,7 @@
   "use strict";
 
   var STORAGE_KEY = "hn2301-chat";
+  var RETRY_MS = 2000;
   var config = window.HN2301_CHAT || {};
   var log = document.getElementById("chat-log");
   var status = document.getElementById("chat-status");
@@ -199,6 +203,41 @@
     }
   }
 
+  // This tab's chat id and a fresh token for it from the page's server. A chat id this browser
+  // did not start (its cookie is gone) cannot be continued: a new chat begins.
+  function chatSession() {
+    return requestSession(state.sessionId).then(function (answer) {
+      if (answer.status === 403 && state.sessionId) {
+        window.sessionStorage.removeItem(STORAGE_KEY);
+        state = { sessionId: null, messages: [] };
+        log.textContent = "";
+        return requestSession(null).then(checked);
+      }
+      return checked(answer);
+    });
+  }
+
+  function requestSession(chatId) {
+    return window.fetch(config.sessionUrl || "/chat/session", {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ chat_id: chatId || null })
+    });
+  }
+
+  function checked(answer) {
+    if (!answer.ok) {
+      throw new Error("chat session: " + answer.status);
+    }
+    return answer.json().then(function (session) {
+      state.sessionId = String(session.chat_id);
+      saveState();
+      return session;
+    });
+  }
+
   function clearChat() {
     window.sessionStorage.removeItem(STORAGE_KEY);
     if (socket) {
@@ -218,7 +257,17 @@
     }
     socket = window.io(config.socketUrl, {
       path: config.socketPath,
-      transports: ["websocket", "polling"]
+      transports: ["websocket", "polling"],
+      // Called at every connection attempt: a token for this tab's chat, fresh each time.
+      auth: function (callback) {
+        chatSession()
+          .then(function (session) {
+            callback({ token: session.token });
+          })
+          .catch(function () {
+            callback({});
+          });
+      }
     });
     socket.on("connect", function () {
       socket.emit("session_request", { session_id: state.sessionId });
@@ -239,6 +288,13 @@
     });
     socket.on("connect_error", function () {
       setStatus(strings.unreachable);
+      // Refused by the server (no token yet, one just expired): socket.io does not try again
+      // by itself then, so try again a little later, with a new token.
+      if (!socket.active) {
+        window.setTimeout(function () {
+          socket.connect();
+        }, RETRY_MS);
+      }
     });
   }
 

@@ -1,5 +1,7 @@
-"""The patient page server: what it serves, what it refuses, and its security headers."""
+"""The patient page server: what it serves, what it refuses, its security headers, and the chat
+ids and tokens it hands out (bound to the browser's cookie)."""
 
+import json
 import threading
 import urllib.error
 import urllib.request
@@ -7,16 +9,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.webpage import tokens
 from bot.webpage.build import ensure_node_modules
 from bot.webpage.server import make_server
 
 SOCKET_URL = "http://127.0.0.1:5005"
+KEY = "test-chat-secret-" + "0" * 40
 
 
 @pytest.fixture(scope="module")
 def page_url() -> Iterator[str]:
     ensure_node_modules(quiet=True)
-    server = make_server("127.0.0.1", 0, SOCKET_URL)
+    server = make_server("127.0.0.1", 0, SOCKET_URL, KEY)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -25,9 +29,9 @@ def page_url() -> Iterator[str]:
 
 
 def fetch(
-    url: str, method: str = "GET", headers: dict[str, str] | None = None
+    url: str, method: str = "GET", headers: dict[str, str] | None = None, data: bytes | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, method=method, headers=headers or {})
+    request = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, dict(response.headers), response.read()
@@ -108,3 +112,80 @@ def test_the_page_comes_in_the_language_asked_for(page_url, query, accept_langua
     assert status == 200
     assert f'<html lang="{lang}">'.encode() in body
     assert "Accept-Language" in headers.get("Vary", "")
+
+
+def session(page_url, chat_id=None, cookie="", **headers) -> tuple[int, dict, dict[str, str]]:
+    status, answer_headers, body = fetch(
+        page_url + "/chat/session",
+        method="POST",
+        headers={"Content-Type": "application/json", "Cookie": cookie, **headers},
+        data=json.dumps({"chat_id": chat_id}).encode(),
+    )
+    return status, json.loads(body or b"{}"), answer_headers
+
+
+def cookie_of(headers: dict[str, str]) -> str:
+    return headers["Set-Cookie"].split(";", 1)[0]
+
+
+def test_a_new_chat_gets_an_id_bound_to_a_new_http_only_strict_cookie(page_url):
+    status, body, headers = session(page_url)
+    assert status == 200 and headers["Cache-Control"] == "no-store"
+    name, _, browser_key = cookie_of(headers).partition("=")
+    assert name == "hn2301_browser"
+    assert {"HttpOnly", "SameSite=Strict", "Path=/"} <= {
+        part.strip() for part in headers["Set-Cookie"].split(";")
+    }
+    assert tokens.belongs_to(KEY, browser_key, body["chat_id"])
+    assert tokens.chat_id_of(KEY, body["token"]) == body["chat_id"]
+    assert body["expires_in"] == tokens.TOKEN_TTL_S
+
+
+def test_a_tab_gets_a_fresh_token_for_its_chat_and_another_tab_a_chat_of_its_own(page_url):
+    _, first, headers = session(page_url)
+    cookie = cookie_of(headers)
+    status, again, again_headers = session(page_url, first["chat_id"], cookie)
+    assert status == 200 and again["chat_id"] == first["chat_id"]
+    assert "Set-Cookie" not in again_headers, "the cookie stays"
+    status, other_tab, _ = session(page_url, None, cookie)
+    assert status == 200 and other_tab["chat_id"] != first["chat_id"]
+
+
+@pytest.mark.parametrize("cookie", ["", "hn2301_browser=" + "A" * 43, "hn2301_browser=short"])
+def test_no_token_for_a_chat_this_browser_did_not_start(page_url, cookie):
+    _, mine, _ = session(page_url)
+    status, body, _ = session(page_url, mine["chat_id"], cookie)
+    assert status == 403 and body == {"error": "unknown_chat"}
+
+
+@pytest.mark.parametrize("chat_id", ["f" * 64, "0" * 32, "not hex at all", "x" * 5000])
+def test_a_made_up_chat_id_gets_no_token(page_url, chat_id):
+    _, _, headers = session(page_url)
+    status, body, _ = session(page_url, chat_id, cookie_of(headers))
+    assert status in (400, 403) and "token" not in body
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Content-Type": "text/plain"},
+    ],
+)
+def test_another_sites_page_cannot_ask_for_a_chat(page_url, headers):
+    status, body, answer_headers = session(page_url, **headers)
+    assert status == 403 and "token" not in body and "Set-Cookie" not in answer_headers
+
+
+def test_behind_tls_the_cookie_is_secure_and_host_only(page_url):
+    status, _, headers = session(page_url, **{"X-Forwarded-Proto": "https"})
+    assert status == 200
+    parts = {part.strip() for part in headers["Set-Cookie"].split(";")}
+    assert headers["Set-Cookie"].startswith("__Host-hn2301_browser=") and "Secure" in parts
+
+
+def test_the_chat_asks_for_its_token_at_every_connection(page_url):
+    _, _, script = fetch(page_url + "/static/chat.js")
+    _, _, config = fetch(page_url + "/chat-config.js")
+    assert b"auth: function (callback)" in script and b"/chat/session" in config
