@@ -10,9 +10,12 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bot.store import repository
 from bot.store.db import (
@@ -152,14 +155,24 @@ def _read_password(arguments: argparse.Namespace) -> str | None:
     return password
 
 
-def _create_coordinator(arguments: argparse.Namespace) -> int:
-    password = _read_password(arguments)
-    if password is None:
-        return 1
+@contextmanager
+def _migrated_store() -> Iterator[Session]:
+    """One transaction on the migrated store, its engine closed after (a command's whole work)."""
     upgrade_database()
     engine = make_engine()
     try:
         with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _create_coordinator(arguments: argparse.Namespace) -> int:
+    password = _read_password(arguments)
+    if password is None:
+        return 1
+    try:
+        with _migrated_store() as session:
             coordinator = repository.create_coordinator(
                 session=session,
                 username=arguments.username,
@@ -173,8 +186,6 @@ def _create_coordinator(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     print(f"coordinator {arguments.username!r} created")
     _print_enrolment(uri, secret, qr=arguments.qr)
     return 0
@@ -204,10 +215,8 @@ def _reset_coordinator(arguments: argparse.Namespace) -> int:
         password = _read_password(arguments)
         if password is None:
             return 1
-    upgrade_database()
-    engine = make_engine()
     try:
-        with session_scope(engine) as session:
+        with _migrated_store() as session:
             coordinator = repository.reset_coordinator(
                 session=session,
                 username=arguments.username,
@@ -222,8 +231,6 @@ def _reset_coordinator(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     changed = " and ".join(
         what for what, done in (("password", arguments.password), ("TOTP secret", arguments.totp))
         if done
@@ -235,16 +242,12 @@ def _reset_coordinator(arguments: argparse.Namespace) -> int:
 
 
 def _account_command(arguments: argparse.Namespace, change, done: str) -> int:
-    upgrade_database()
-    engine = make_engine()
     try:
-        with session_scope(engine) as session:
+        with _migrated_store() as session:
             change(session=session, username=arguments.username, at=datetime.now(timezone.utc))
     except LookupError:
         print(f"error: no coordinator {arguments.username!r}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     print(f"coordinator {arguments.username!r} {done}")
     return 0
 
@@ -266,21 +269,16 @@ def _unlock_coordinator(arguments: argparse.Namespace) -> int:
 
 
 def _list_coordinators(_arguments: argparse.Namespace) -> int:
-    upgrade_database()
-    engine = make_engine()
-    try:
-        with session_scope(engine) as session:
-            rows = [
-                (
-                    coordinator.username,
-                    "yes" if coordinator.totp_secret else "NO (reset-coordinator NAME --totp)",
-                    "disabled" if coordinator.disabled_at else "active",
-                    coordinator.last_login_at.isoformat() if coordinator.last_login_at else "-",
-                )
-                for coordinator in repository.list_coordinators(session=session)
-            ]
-    finally:
-        engine.dispose()
+    with _migrated_store() as session:
+        rows = [
+            (
+                coordinator.username,
+                "yes" if coordinator.totp_secret else "NO (reset-coordinator NAME --totp)",
+                "disabled" if coordinator.disabled_at else "active",
+                coordinator.last_login_at.isoformat() if coordinator.last_login_at else "-",
+            )
+            for coordinator in repository.list_coordinators(session=session)
+        ]
     print("username\ttotp enrolled\tstate\tlast sign-in")
     for row in rows:
         print("\t".join(row))
