@@ -27,16 +27,6 @@ from sqlalchemy.schema import Column
 
 Base = declarative_base()
 
-REFERRAL_STATUSES = (
-    "new",
-    "contacted",
-    "visit_scheduled",
-    "enrolled",
-    "screen_failed",
-    "unreachable",
-    "withdrawn",
-)
-
 
 class UtcDateTime(TypeDecorator):
     """A datetime stored as naive UTC and returned timezone-aware (SQLite keeps no zone)."""
