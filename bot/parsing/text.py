@@ -52,6 +52,13 @@ UNSURE_PHRASES = (
     "undecided",
     "havent decided",
     "not decided",
+    # a no said with a doubt: "probably not, Hefei is like a 20 hour trip for me"
+    "probably not",
+    "likely not",
+    "not likely",
+    "unlikely",
+    "doubt it",
+    "i doubt",
 )
 _UNSURE_CJK = (
     "不知道",

@@ -540,3 +540,11 @@ def test_round_7_dates_told_by_a_holiday(text, earliest, latest, today, lexicon)
 
 def test_a_holiday_still_to_come_is_unread(today, lexicon):
     assert read("when", "this christmas", today, lexicon) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["probably not, Hefei is like a 20 hour trip for me lol", "unlikely"]
+)
+def test_round_7_stack_a_no_said_with_a_doubt_is_not_sure(text, today, lexicon):
+    """It was unread: asked again and again at the travel question (round 7 on the stack)."""
+    assert read("yes_no", text, today, lexicon) == UNSURE
