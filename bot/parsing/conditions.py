@@ -342,11 +342,11 @@ def parse_transplant(text: str) -> str | None:
         return "yes"
     if _mentioned(prepared, _MINOR_TRANSPLANT):
         return "minor_only"
-    if _mentioned(prepared, _ANY_TRANSPLANT):
-        return "yes"
     statuses = {
         context.status(prepared, start, end) for start, end in _find(prepared, _ANY_TRANSPLANT)
     }
+    if statuses & {context.PRESENT, context.PAST}:  # as `_mentioned` reads a mention
+        return "yes"
     someone_elses = bool(statuses) and statuses <= {context.NEGATED, context.OTHER_PERSON}
     if someone_elses and yes_no_signal(_A_COPULA.sub(" ", prepared)) != "yes":
         return "no"  # "是我爹做过肝移植": only someone else's ("是" is no yes here)
