@@ -40,6 +40,10 @@ from typing import IO
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make run` starts scripts/run.py, whose path holds scripts/ only: the services' readiness
+# checks read constants of `bot` (the notification worker's start line).
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 # HN2301_MODEL points at another trained model (e.g. to try one before replacing the default).
 DEFAULT_MODEL = Path(os.environ.get("HN2301_MODEL", ROOT / "models" / "hn2301.tar.gz"))

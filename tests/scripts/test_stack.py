@@ -2,6 +2,7 @@
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -138,3 +139,25 @@ def test_a_service_that_keeps_failing_at_start_is_given_up_with_its_last_lines(t
         assert supervisor.given_up() == ["broken"]
     finally:
         supervisor.stop()
+
+
+def test_the_stack_builds_every_service_when_only_scripts_is_on_the_path(tmp_path):
+    """`make run` runs scripts/run.py: `bot` was not importable there, and the notification
+    worker's readiness check (bot.notifications.STARTED) stopped `make run` on a fresh clone."""
+    root = Path(__file__).resolve().parents[2]
+    program = (
+        "import sys, pathlib; import stack; "
+        "s = stack.Stack(stack.StackConfig.for_tests(pathlib.Path(sys.argv[1]))); "
+        "print([f().name for f in (s.action_server, s.notifier, s.purger, s.dashboard)])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root / "scripts")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "'notify'" in result.stdout and "'purge'" in result.stdout
