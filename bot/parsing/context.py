@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
+from bot.parsing.text import CJK_LIST_JOINERS, has_cjk, is_negated, phrase_pattern, prepare
 from bot.parsing.text import CJK_RANGES as _CJK
-from bot.parsing.text import has_cjk, is_negated, phrase_pattern, prepare
 
 PRESENT = "present"
 NEGATED = "negated"
@@ -299,7 +299,7 @@ _DENIED_AFTER_LIST = re.compile(
     r"\s*(?:啥的|什么的|之类的|这些|这几个|等)?\s*(?:都|全都|全|也|从来|一直|根本)?\s*"
     r"(?:没有|没|无|未)(?:吃|用|服|打|做|试|得|查出|感染)?(?:过)?\s*(?:了|的|呢|啊|吧|哦)?\s*$"
 )
-_LIST_GAP = re.compile(r"\s*(?:[、/]|和|与|跟|及|或者|或是|或|还有)?\s*")
+_LIST_GAP = re.compile(rf"\s*(?:{CJK_LIST_JOINERS}|还有)?\s*")
 
 
 def denied_as_a_list(text: str, spans: list[tuple[int, int]]) -> set[int]:

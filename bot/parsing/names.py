@@ -6,7 +6,16 @@ import re
 
 from bot.lexicon import Lexicon, NameMatch, fold
 from bot.parsing import context
-from bot.parsing.text import UNSURE, has_phrase, is_negated, is_unsure, phrase_pattern, prepare
+from bot.parsing.text import (
+    CHOICE_WORDS,
+    CJK_LIST_JOINERS,
+    UNSURE,
+    has_phrase,
+    is_negated,
+    is_unsure,
+    phrase_pattern,
+    prepare,
+)
 from bot.parsing.yes_no import yes_no_signal
 
 _NONE_PHRASES = (
@@ -55,7 +64,7 @@ _SKIP_PHRASES = (
 
 
 # Between two names of one list, without a clause break: nothing, 、, 和, 或, "or", "nor", "/".
-_LISTED_WITH = re.compile(r"\s*(?:[、/]|和|与|跟|及|或者|或是|或|\bor\b|\bnor\b)?\s*")
+_LISTED_WITH = re.compile(rf"\s*(?:{CJK_LIST_JOINERS}|\bor\b|\bnor\b)?\s*")
 
 
 def _by_context(lexicon: Lexicon, kind: str, text: str) -> dict[str, list[str]]:
@@ -253,7 +262,7 @@ _NEXT_SHOT = re.compile(
 
 # A clause that says which the shot just named was: "a covid booster last year, it was CoronaVac".
 # "不记得是 Pfizer 还是 Sinovac": the general shot is one of those named, not known which.
-_EITHER_OR = re.compile(r"\b(?:or|either)\b|还是|或者|或是")
+_EITHER_OR = re.compile(rf"\beither\b|{CHOICE_WORDS}")
 _IT_WAS = re.compile(
     r"\s*(?:and\s+)?(?:it|that|which|this|the booster|the shot|the one)\s+(?:was|is|were)\b"
     r"|\s*(?:不过|但是|但)?\s*(?:是|打的是|就是)"

@@ -17,6 +17,11 @@ _CJK = re.compile(f"[{CJK_RANGES}]")
 # "有没有" / "是不是" ask "whether": their 没有 / 不是 negate nothing.
 _CJK_WHETHER = ("有没有", "是不是", "有无")
 _NOT_WORD = re.compile(r"[\W_]+")
+# What joins two names of one Chinese list ("乙肝、丙肝", "骁悉和环磷酰胺"); the parsers add the
+# joiners their own reading allows ("or", "nor", 还有).
+CJK_LIST_JOINERS = r"[、/]|和|与|跟|及|或者|或是|或"
+# Words that offer a choice: "13年还是14年", "tablets or injections".
+CHOICE_WORDS = r"\bor\b|还是|或者|或是"
 
 UNSURE_PHRASES = (
     "not sure",

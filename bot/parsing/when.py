@@ -22,7 +22,7 @@ from bot.parsing.dates import (
     month_range,
 )
 from bot.parsing.numbers import looks_like_code, words_to_digits
-from bot.parsing.text import UNSURE, is_unsure, prepare
+from bot.parsing.text import CHOICE_WORDS, UNSURE, is_unsure, prepare
 
 # How far back "more than N years ago" can reach: a lifetime.
 _OPEN_START_YEARS = 120
@@ -631,4 +631,4 @@ def parse_when(
     return {"earliest": common.earliest.isoformat(), "latest": common.latest.isoformat()}
 
 
-_EITHER = re.compile(r"\bor\b|还是|或者|或是")
+_EITHER = re.compile(CHOICE_WORDS)
