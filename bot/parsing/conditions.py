@@ -347,10 +347,21 @@ def parse_transplant(text: str) -> str | None:
     }
     if statuses & {context.PRESENT, context.PAST}:  # as `_mentioned` reads a mention
         return "yes"
-    someone_elses = bool(statuses) and statuses <= {context.NEGATED, context.OTHER_PERSON}
-    if someone_elses and yes_no_signal(_A_COPULA.sub(" ", prepared)) != "yes":
+    if (
+        _only_someone_elses(prepared, statuses)
+        and yes_no_signal(_A_COPULA.sub(" ", prepared)) != "yes"
+    ):
         return "no"  # "是我爹做过肝移植": only someone else's ("是" is no yes here)
     return yes_no_signal(prepared)
+
+
+def _only_someone_elses(prepared: str, statuses: set[str]) -> bool:
+    """The mentions are someone else's (or denied), and the patient does not say "me too"."""
+    return (
+        context.OTHER_PERSON in statuses
+        and statuses <= {context.NEGATED, context.OTHER_PERSON}
+        and not context.the_patient_too(prepared)
+    )
 
 
 # --- asthma and severe allergy (E8) ---------------------------------------------------------------
@@ -382,6 +393,10 @@ _ASTHMA_OR_SEVERE = (
 _SEVERE_ALLERGY = re.compile(
     r"\b(?:severe|serious|bad|life threatening|strong)\b(?: [^\W\d_]+){0,2} allerg\w*"
     r"|严重[\u4e00-\u9fff]{0,4}过敏"
+    # "打青霉素过敏休克了, 抢救过来的", "过敏到喉头水肿", "allergic to bees, ended up in the ER"
+    r"|过敏[\u4e00-\u9fff]{0,4}(?:休克|抢救|喉头水肿|喉咙肿|呼吸困难|急诊|icu)"
+    r"|\ballerg\w*(?:[\s,]+(?!(?:never|not|no|didnt|nothing|without)\b)[^\W\d_]+){0,8}"
+    r"[\s,]+(?:shock|er|icu|emergency room|intensive care)\b"
 )
 _HAY_FEVER = (
     "hay fever",
@@ -435,7 +450,11 @@ def parse_asthma_allergy(text: str) -> str | None:
         return "hay_fever_only"
     if _mentioned(prepared, _ALLERGY) and has_phrase(prepared, _MILD_REACTION):
         return UNSURE if is_unsure(prepared) else "mild_allergy"
-    return yes_no_signal(prepared)
+    signal = yes_no_signal(prepared)
+    statuses = {context.status(prepared, s, e) for s, e in _find(prepared, _ASTHMA_OR_SEVERE)}
+    if signal is None and _only_someone_elses(prepared, statuses):
+        return "no"  # "我姐有哮喘 我木有": the sister's asthma
+    return signal
 
 
 # --- viral infections (E1) ------------------------------------------------------------------------

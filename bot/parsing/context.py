@@ -36,6 +36,10 @@ _CJK_RELATIVES = (
     *("爸", "妈", "父亲", "母亲", "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "哥", "姐"),
     *("弟", "妹", "舅舅", "姑姑", "阿姨", "叔叔", "婆婆", "公公", "岳母", "丈母娘"),
     *("爹", "娘", "儿子", "女儿", "老公", "老婆", "媳妇", "丈夫", "妻子"),
+    # spouses, children and cousins as people say them; 老汉 is a father in Sichuan
+    *("老汉", "老伴", "爱人", "对象", "孩子", "闺女", "表姐", "表哥", "表妹", "表弟", "堂姐"),
+    *("堂哥", "堂妹", "堂弟", "外甥", "侄子", "侄女", "小姨", "大姨", "姨妈", "舅妈", "朋友"),
+    *("老妈", "老爸", "老头", "家人", "家里人"),
 )
 
 # status -> (phrases before the mention, phrases after it, in the same clause)
@@ -214,7 +218,20 @@ _ABOUT_SOMETHING_ELSE = re.compile(
     r"\b(?:no|without|never had any|not any)\s+(?:side effects?|problems?|issues?|reactions?)"
     r"\s+(?:from|with|on|to)\b"
 )
-_THE_PATIENT = re.compile(r"\b(?:me|my|i|im)\b|我(?![妈爸姐哥弟妹老爹娘儿女媳丈妻])")
+_ANY_CJK_RELATIVE = "|".join(sorted(_CJK_RELATIVES, key=len, reverse=True))
+_THE_PATIENT = re.compile(rf"\b(?:me|my|i|im)\b|我(?!{_ANY_CJK_RELATIVE})")
+# "my sister has asthma, me too", "我妈有 我也有": the patient has it as well.
+_THE_PATIENT_TOO = re.compile(
+    r"\b(?:me too|me as well|so do i|so did i|so have i|i do too|i did too|i have too"
+    r"|i have it too|i had it too|both of us|we both)\b|我也|我们都|我们俩都"
+)
+
+
+def the_patient_too(prepared: str) -> bool:
+    """The answer says the patient shares someone else's condition."""
+    return bool(_THE_PATIENT_TOO.search(prepared))
+
+
 # 、 lists things (乙肝、丙肝、HIV): what is said before or after the list is said of each.
 # A space between Chinese words ends a clause too: voice input and WeChat use it as a comma
 # ("甲氨蝶呤一个礼拜吃一次 还有羟氯喹 激素去年就停了").
@@ -396,11 +413,21 @@ def answered_for(texts: list[str]) -> str | None:
     return None
 
 
+# The carer's own age ("im her mom typing for her (im 44)", "我自己40岁"): not the patient's.
+_CARERS_OWN_AGE = re.compile(
+    r"\b(?:i'?m|i am)\s+(?:only\s+|just\s+)?\d{1,3}\b(?!\s*(?:mg|kg|lb|weeks?|months?|days?|%))"
+    r"(?:\s*(?:years?|yrs?)(?:\s*old)?)?"
+    rf"|我(?!{_ANY_CJK_RELATIVE})(?:自己)?(?:今年)?\s*\d{{1,3}}\s*岁",
+    re.IGNORECASE,
+)
+
+
 def as_the_patient(text: str, relative: str | None) -> str:
     """The carer's words with the relative they answer for as the patient: "my mum had a kidney
     transplant" is the patient's transplant when the carer answers for their mum."""
     if relative is None or relative not in RELATIVES:
         return text
+    text = _CARERS_OWN_AGE.sub(" ", text)
     english, chinese = RELATIVES[relative]
     who = "|".join(sorted(english, key=len, reverse=True))
     text = re.sub(rf"\bmy\s+(?:{who})(?:'s|s)?\b", "I", text, flags=re.IGNORECASE)

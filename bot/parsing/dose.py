@@ -290,6 +290,21 @@ _PAST = re.compile(
 )
 
 
+# An amount the dose was changed from, not the dose now: "从四片减到三片", "上周刚从4片减下来",
+# "down from 20mg", "from 4 tablets to 3".
+_FORMER_AMOUNT = re.compile(
+    rf"(?:\b(?:down|up|reduced|lowered|cut|tapered|increased|dropped|went)\s+(?:it\s+)?from"
+    rf"|(?<![a-z])from|从|由)\s*\d+(?:\.\d+)?\s*(?:{_MG}|{_TABLET})?"
+    rf"(?=\s*(?:减|降|调|加|改|变|到|\bto\b|\bdown\b|\bup\b|->|→))"
+    rf"|(?<=\bdown)\s+from\s+\d+(?:\.\d+)?\s*(?:{_MG}|{_TABLET})?"
+)
+# "from 4 tablets to 3", "从20mg减到15": the new amount in the old one's unit.
+_FROM_TO = re.compile(
+    rf"(?:(?<![a-z])from|从|由)\s*\d+(?:\.\d+)?\s*(?P<unit>{_MG}|{_TABLET})\s*"
+    r"(?:to|->|→|(?:减|降|调|改|加)?(?:到|成|为))\s*(?P<amount>\d+(?:\.\d+)?)(?![\d.]|\s*[a-z毫片粒颗])"
+)
+
+
 # "10mg 每天 就是两片", "20 mg, that's 4 tablets": the tablets the stated total is made of.
 _THAT_IS_TABLETS = re.compile(
     rf"(?:也就是|就是|即|that'?s|that is|i\.?e\.?|so)\s*(?:\d+(?:\.\d+)?)\s*{_TABLET}"
@@ -392,12 +407,26 @@ def _drop_past_steroids(prepared: str, lexicon: Lexicon) -> str:
     return " , ".join(kept)
 
 
+# A dose typed in pinyin ("yi tian liang pian", "mei tian san pian"): its numbers and units.
+_PINYIN_NUMBERS = {"yi": "一", "er": "二", "liang": "两", "san": "三", "si": "四", "wu": "五"}
+_PINYIN_NUMBERS |= {"liu": "六", "qi": "七", "ba": "八", "jiu": "九", "shi": "十", "ban": "半"}
+_PINYIN_COUNT = re.compile(rf"\b({'|'.join(_PINYIN_NUMBERS)})\s*(pian|ke|li|ci|tian)\b")
+_PINYIN_UNITS = {"pian": "片", "ke": "颗", "li": "粒", "ci": "次", "tian": "天"}
+_PINYIN_WORDS = re.compile(r"\bmei\s*tian\b|\bhao\s*ke\b|\bmei\s*pian\b")
+_PINYIN_WORD = {"meitian": "每天", "haoke": "毫克", "meipian": "每片"}
+
+
+def _from_pinyin(prepared: str) -> str:
+    prepared = _PINYIN_WORDS.sub(lambda m: _PINYIN_WORD[m[0].replace(" ", "")], prepared)
+    return _PINYIN_COUNT.sub(lambda m: _PINYIN_NUMBERS[m[1]] + _PINYIN_UNITS[m[2]], prepared)
+
+
 def parse_steroid_dose(text: str, lexicon: Lexicon) -> dict[str, object] | str | None:
     """{"medicine": steroid id | None, "mg_per_day": float} | "none" | UNSURE | None.
 
     Two different current steroids give their sum in prednisone-equivalent mg with
     "medicine": "prednisone" and "parts" (each steroid's own dose) for the read-back."""
-    prepared = prepare(text)
+    prepared = _from_pinyin(prepare(text))
     if looks_like_code(prepared, arithmetic=False):
         return None
     if has_phrase(prepared, _VARIES):
@@ -405,7 +434,9 @@ def parse_steroid_dose(text: str, lexicon: Lexicon) -> dict[str, object] | str |
     current = _drop_past_steroids(prepared, lexicon)
     if current != prepared and not re.search(r"\d", words_to_digits(current)):
         return "none" if not is_unsure(prepared) else UNSURE
-    prepared = _DURATION.sub(" # ", _rewrite_tablets(words_to_digits(current)))
+    prepared = _FROM_TO.sub(r" \g<amount> \g<unit> ", words_to_digits(current))
+    prepared = _FORMER_AMOUNT.sub(" # ", prepared)
+    prepared = _DURATION.sub(" # ", _rewrite_tablets(prepared))
     several = _several_steroids(prepared, lexicon)
     if several is not False:
         return several

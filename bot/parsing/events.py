@@ -370,7 +370,7 @@ def parse_cardiac_events(text: str) -> str | None:
     signal = yes_no_signal(prepared)
     if signal is not None:
         return signal
-    if serious or rhythm or chest:
+    if (serious or rhythm or chest) and not context.the_patient_too(prepared):
         return "no"  # only negated, past-tense of someone else, or someone else's
     return None
 

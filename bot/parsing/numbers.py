@@ -54,7 +54,7 @@ _ENGLISH_NUMBER = re.compile(
 _CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _CHINESE_DIGITS |= {"七": 7, "八": 8, "九": 9}
 _CHINESE_NUMBER = re.compile(
-    r"(?P<number>[零一二两三四五六七八九十]+)(?:点(?P<decimal>[零一二三四五六七八九]))?"
+    r"(?P<number>[零一二两三四五六七八九十]+)(?:点(?P<decimal>[零一二三四五六七八九]{1,3}))?"
     r"(?=[岁周年个月天星日号次片颗毫粒了mM]|$|[^\u4e00-\u9fff])"
 )
 
@@ -92,7 +92,7 @@ def _chinese_value(match: re.Match[str]) -> str:
     if value is None:
         return match.group()
     if match["decimal"]:
-        return f"{value}.{_CHINESE_DIGITS[match['decimal']]}"
+        return f"{value}." + "".join(str(_CHINESE_DIGITS[digit]) for digit in match["decimal"])
     return str(value)
 
 

@@ -184,6 +184,45 @@ _ABOUT_TENS_OF_YEARS = re.compile(
 )
 
 
+# "7 or 8 years ago", "3-4 months", "两到三年": the answer spans both amounts.
+_CHINESE_UNIT = "(?P<cjkunit>" + "|".join(sorted(_CHINESE_UNITS, key=len, reverse=True)) + ")"
+_AMOUNT_RANGE = re.compile(
+    r"(?<![\d.])(?P<low>\d+|(?<![零一二两三四五六七八九十])[一两二三四五六七八九])\s*"
+    r"(?:-|–|~|to|or|到|至|或者|或)\s*(?P<high>\d+)\s*"
+    rf"(?:{_UNIT}\b|{_CHINESE_UNIT})"
+)
+# "七八年" (seven or eight years), "两三个月", "三四周": two neighbouring numbers, about that long.
+_NEIGHBOURS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+_NEIGHBOURS["九"] = 9
+_NEIGHBOUR_AMOUNTS = re.compile(
+    r"(?<![零一二两三四五六七八九十])(?P<low>[一两二三四五六七八])(?P<high>[二三四五六七八九])"
+    rf"\s*{_CHINESE_UNIT}"
+)
+
+
+def _amount_ranges(reader: _Reader) -> None:
+    def between(unit: str, low: float, high: float) -> None:
+        if low >= high:
+            reader.unreadable = True
+            return
+        reader.add(_shift(reader.today, unit, high), _shift(reader.today, unit, low))
+
+    def digits(match: re.Match[str]) -> None:
+        unit = _UNITS[match["unit"]] if match["unit"] else _CHINESE_UNITS[match["cjkunit"]]
+        low = _NEIGHBOURS.get(match["low"]) or int(match["low"])
+        between(unit, low, int(match["high"]))
+
+    def neighbours(match: re.Match[str]) -> None:
+        low, high = _NEIGHBOURS[match["low"]], _NEIGHBOURS[match["high"]]
+        if high != low + 1:  # not two neighbouring numbers ("五八" is no amount)
+            reader.unreadable = True
+            return
+        between(_CHINESE_UNITS[match["cjkunit"]], low, high)
+
+    reader.read(_AMOUNT_RANGE, digits)
+    reader.read(_NEIGHBOUR_AMOUNTS, neighbours)
+
+
 def _durations(reader: _Reader) -> None:
     def english(match: re.Match[str]) -> None:
         unit = _UNITS[match["unit"]]
@@ -208,6 +247,7 @@ def _durations(reader: _Reader) -> None:
         fewest, most = (tens - 1, tens + 2) if match["approx"] == "来" else (tens + 1, tens + 9)
         reader.add(_shift(reader.today, "years", most), _shift(reader.today, "years", fewest))
 
+    _amount_ranges(reader)
     reader.read(_ABOUT_TENS_OF_YEARS, about_tens)
     reader.read(_HALF_YEAR, lambda _m: reader.add_shift("months", 6, False, False))
     reader.read(_DURATION, english)

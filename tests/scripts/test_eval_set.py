@@ -203,6 +203,9 @@ MEASURED_FILES = (
     # Round 7 too (first offline replay 65/80, README).
     "heldout_round7.yml",
     "chinese_heldout_round7.yml",
+    # Round 8 too (first offline replay 73/80, README).
+    "heldout_round8.yml",
+    "chinese_heldout_round8.yml",
 )
 
 

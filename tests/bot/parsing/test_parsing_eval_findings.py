@@ -548,3 +548,68 @@ def test_a_holiday_still_to_come_is_unread(today, lexicon):
 def test_round_7_stack_a_no_said_with_a_doubt_is_not_sure(text, today, lexicon):
     """It was unread: asked again and again at the travel question (round 7 on the stack)."""
     assert read("yes_no", text, today, lexicon) == UNSURE
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("确诊七八年了吧", "2018-11-24", "2019-11-24"),  # seven or eight years
+        ("两三年前", "2023-11-24", "2024-11-24"),
+        ("三四个月前", "2026-07-24", "2026-08-24"),
+        ("两到三年", "2023-11-24", "2024-11-24"),
+        ("7 or 8 years ago", "2018-11-24", "2019-11-24"),
+        ("3-4 weeks ago", "2026-10-27", "2026-11-03"),
+    ],
+)
+def test_round_8_two_amounts_span_both(text, earliest, latest, today, lexicon):
+    """ "七八年" was unread (the diagnosis date unknown); "7 or 8 years" read as 8 only."""
+    assert read("when", text, today, lexicon) == {"earliest": earliest, "latest": latest}
+
+
+@pytest.mark.parametrize(
+    ("text", "mg_per_day"),
+    [
+        ("现在一天三片 五毫克一片 上周刚从四片减下来的", 15),  # was 35: 3 + 4 tablets
+        ("从四片减到三片 一片5mg", 15),
+        ("prednisone 15mg, down from 20mg last week", 15),
+        ("from 4 tablets to 3, 5mg each", 15),
+        ("从20mg减到15", 15),
+        ("地塞米松一天两片 一片零点七五毫克", 1.5),  # 零点七五 = 0.75
+        ("yi tian liang pian 一片5mg", 10),  # pinyin: 一天两片
+    ],
+)
+def test_round_8_doses(text, mg_per_day, today, lexicon):
+    assert read("steroid_dose", text, today, lexicon)["mg_per_day"] == mg_per_day
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        ("asthma_allergy", "没有哮喘 但是以前打青霉素过敏休克了 抢救过来的", "yes"),  # was "no"
+        ("asthma_allergy", "no asthma but allergic to bees, ended up in the ER", "yes"),
+        ("asthma_allergy", "allergic to penicillin, never went to the er", "no"),
+        ("asthma_allergy", "我姐有哮喘 我木有", "no"),
+        ("asthma_allergy", "my sister has asthma, me too", None),
+        ("cardiac_events", "我老汉今年九月心梗了 我自己心脏没问题", "no"),  # 老汉: father
+        ("cardiac_events", "my dad had a heart attack, me too", None),
+        ("cardiac_events", "我表姐心梗过", "no"),
+        ("transplant", "my dad had a kidney transplant and so did i", None),
+    ],
+)
+def test_round_8_someone_elses_condition_and_severe_allergy(kind, text, expected, today, lexicon):
+    assert read(kind, text, today, lexicon) == expected
+
+
+def test_round_8_a_carers_own_age_is_not_the_patients(today, lexicon):
+    text = "my daughter is 16, im her mom typing for her (im 44)"
+    relative = answered_for([text])
+    assert read("age", as_the_patient(text, relative), today, lexicon) == 16
+    chinese = as_the_patient("我女儿16岁 我40岁 帮她问的", "daughter")
+    assert read("age", chinese, today, lexicon) == 16
+
+
+def test_round_8_a_chinese_brand_of_mycophenolate(today, lexicon):
+    assert read("medicines", "赛可平 羟氯喹", today, lexicon)["medicines"] == [
+        "mycophenolate_mofetil",
+        "hydroxychloroquine",
+    ]
