@@ -108,6 +108,10 @@ def _with_full_birth_years(prepared: str, today: datetime.date) -> str:
     return _TWO_DIGIT_BIRTH_YEAR.sub(full, prepared)
 
 
+# 周岁 is the age in full years (the one asked), written as 岁 so "周" is not read as weeks.
+_FULL_YEARS = re.compile(r"(?<=[\d零一二两三四五六七八九十])\s*(?:周岁|足岁)")
+
+
 # A school year is no age: "上高一", "读初三", "大二", "in grade 10", "year 11", "10th grade".
 _SCHOOL_YEAR = re.compile(
     r"(?:[小初高大研][一二三四五六1-6])(?![\d岁])|[一二三四五六七八九1-9]年级"
@@ -164,7 +168,7 @@ def parse_age(text: str, today: datetime.date) -> int | dict[str, int] | str | N
     say the same ("fifty, fifty one in June") give that age; ages that disagree, a year given
     with the diagnosis ("diagnosed in 2019") and code-like text give None.
     """
-    prepared = prepare(text)
+    prepared = _FULL_YEARS.sub("岁", prepare(text))
     if looks_like_code(prepared):
         return None
     prepared = _SCHOOL_YEAR.sub(" # ", _with_full_birth_years(words_to_digits(prepared), today))

@@ -321,7 +321,12 @@ def parse_vaccines(text: str, lexicon: Lexicon) -> dict[str, object] | str | Non
     A COVID-19 vaccine named only in general ("the covid shot") sets generic_covid: the bot then
     asks which one. A bare "yes" is unreadable here: it does not say which vaccine."""
     prepared = prepare(text)
-    products = _affirmed(lexicon, "vaccine", prepared)
+    by_context = _by_context(lexicon, "vaccine", prepared)
+    # A vaccine is always had in the past ("都是2022年以前的", "previously had Moderna"): when
+    # it was is asked next and decides.
+    products = list(
+        dict.fromkeys([*by_context.get(context.PRESENT, []), *by_context.get(context.PAST, [])])
+    )
     named = set(products)
     products = [p for p in products if not named & set(lexicon.vaccines[p].one_of)]
     products = list(dict.fromkeys(_said_which(lexicon, p, prepared) for p in products))

@@ -55,7 +55,8 @@ _CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "
 _CHINESE_DIGITS |= {"七": 7, "八": 8, "九": 9}
 _CHINESE_NUMBER = re.compile(
     r"(?P<number>[零一二两三四五六七八九十]+)(?:点(?P<decimal>[零一二三四五六七八九]{1,3}))?"
-    r"(?=[岁周年个月天星日号次片颗毫粒了mM]|$|[^\u4e00-\u9fff])"
+    # then a unit, a particle that ends a spoken sentence (了, 咧, 嘞, 啦...), or no more Chinese
+    r"(?=[岁周年个月天星日号次片颗毫粒了咧嘞啦呀啊吧呢哦噢左mM]|$|[^\u4e00-\u9fff])"
 )
 
 

@@ -206,6 +206,9 @@ MEASURED_FILES = (
     # Round 8 too (first offline replay 73/80, README).
     "heldout_round8.yml",
     "chinese_heldout_round8.yml",
+    # Round 9 too (first offline replay 76/80, README).
+    "heldout_round9.yml",
+    "chinese_heldout_round9.yml",
 )
 
 

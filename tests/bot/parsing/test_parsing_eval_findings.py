@@ -613,3 +613,25 @@ def test_round_8_a_chinese_brand_of_mycophenolate(today, lexicon):
         "mycophenolate_mofetil",
         "hydroxychloroquine",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("本人今年六十八周岁，已退休多年。", 68),  # 周岁 was read as weeks
+        ("68足岁", 68),
+        ("俺今年四十三咧", 43),  # a spoken particle after the number
+        ("我三十八嘞", 38),
+    ],
+)
+def test_round_9_chinese_ages(text, age, today, lexicon):
+    assert read("age", text, today, lexicon) == age
+
+
+def test_round_9_a_vaccine_had_before_is_named(today, lexicon):
+    """"都是2022年以前的" made them past, and a past vaccine was dropped: the answer unread."""
+    text = "打過三劑 AZ 跟一劑 Novavax 都是2022年以前的 之後沒再打"
+    assert read("vaccines", text, today, lexicon)["products"] == ["astrazeneca", "novavax"]
+    assert read("vaccines", "previously had moderna", today, lexicon)["products"] == [
+        "moderna_covid"
+    ]
