@@ -14,7 +14,7 @@ MAX_AGE = 120
 # that makes it something else ("60 kg", "10 mg", "3 kids").
 _AGE_NUMBER = re.compile(
     r"(?<![a-z\d.,/_-])(\d{1,3})(?!\d)(?![.,]\d)(?!\s*'?s\b)(?!\s*(?:kg|kgs|kilo|lb|lbs|pounds?|cm|m\b|mg|ml|g\b|%|mmol|"
-    r"months?|weeks?|days?|hours?|kids|children|times|公斤|斤|厘米|毫克|个月|周|天|次))"
+    r"months?|weeks?|days?|hours?|kids|children|times|公斤|斤|厘米|毫克|个月|月|号|日|周|天|次|个礼拜|礼拜|个星期|星期|年))"
 )
 
 
@@ -55,8 +55,8 @@ _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # Just before a number: it is the age the patient will soon be ("almost 70", "I'll be 18").
 _SOON_BEFORE = re.compile(
     r"(?:\b(?:almost|nearly|not quite|just under|soon|about to (?:turn|be)|i'?ll be|i will be"
-    r"|will be|will turn|turning|going to be|gonna be)|快要?|将近|马上就?要?|快到|就要"
-    r"|(?:下个?月|下周|下星期|过几天|再过\S{1,4})\s*(?:就|要|就要)?)"
+    r"|will be|will turn|turning|going to be|gonna be)|快要?满?|将近|马上就?要?满?|快到|就要满?"
+    r"|(?:下个?月|下周|下星期|过几天|再过\S{1,4})\s*(?:就|要|就要)?满?)"
     r"\s*(?:the\s+age\s+of\s+|age\s+)?$"
 )
 # Just after a number: when the patient will be that age ("18 next month", "51 in June").
@@ -74,8 +74,12 @@ _NOT_THE_AGE_BEFORE = re.compile(
     r"|(?:感觉|看着|看起来|像)(?:有|是)?$"
 )
 # Just before a number: an age already reached ("turned 70 in August", "just turned 18").
-_REACHED_BEFORE = re.compile(r"\b(?:turned|became|hit|reached)\s*(?:the\s+age\s+of\s+)?$")
-_NEXT_YEAR_AFTER = re.compile(r"^\s*(?:years?\s+old\s*|岁\s*)?(?:,\s*)?(?:next\s+year|明年)")
+_REACHED_BEFORE = re.compile(
+    r"\b(?:turned|became|hit|reached)\s*(?:the\s+age\s+of\s+)?$|(?:刚刚?|已经?)满\s*$"
+)
+_NEXT_YEAR_AFTER = re.compile(
+    r"^\s*(?:(?:years?\s+old\s*)?(?:,\s*)?next\s+year|岁?明年)"  # not "17岁 明年2月才满18"
+)
 _NEXT_YEAR_BEFORE = re.compile(r"(?:\bnext\s+year\b|明年)[^,，;；]*$")
 # "70 this month": the birthday may or may not have passed.
 _THIS_AFTER = re.compile(r"^\s*(?:years?\s+old\s*|岁\s*)?(?:,\s*)?(?:this\s+(?:week|month|year))")

@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 
 from bot.parsing import context
-from bot.parsing.text import UNSURE, has_phrase, is_negated, is_unsure, phrase_pattern, prepare
+from bot.parsing.text import (
+    LISTED_WITH,
+    UNSURE,
+    has_phrase,
+    is_negated,
+    is_unsure,
+    phrase_pattern,
+    prepare,
+)
 from bot.parsing.yes_no import yes_no_signal
 
 
@@ -578,6 +586,20 @@ def _virus_status(context: str) -> str:
     return "unclear"
 
 
+def _denied_with_the_list_head(prepared: str, found: list[tuple[int, int, str]]) -> set[int]:
+    """Indices of names listed right after a denied one ("没有 乙肝 丙肝 艾滋", "no hep b or
+    hiv")."""
+    denied: set[int] = set()
+    for index in range(1, len(found)):
+        head_denied = (
+            index - 1 in denied
+            or context.status(prepared, found[index - 1][0], found[index - 1][1]) == context.NEGATED
+        )
+        if head_denied and LISTED_WITH.fullmatch(prepared, found[index - 1][1], found[index][0]):
+            denied.add(index)
+    return denied
+
+
 def parse_viral_infections(text: str) -> dict[str, object] | str | None:
     """{"hiv", "syphilis": bool; "hepatitis_b", "hepatitis_c", "cmv": None | "active" | "past" |
     "unclear"; "none": bool} | UNSURE | None."""
@@ -588,6 +610,7 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
         for start, end in _find(prepared, names)
     )
     denied = context.denied_as_a_list(prepared, [(start, end) for start, end, _ in found])
+    denied |= _denied_with_the_list_head(prepared, found)
     mentions = [
         (start, end, virus)
         for index, (start, end, virus) in enumerate(found)
@@ -595,11 +618,12 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
     ]
     result: dict[str, object] = {"hiv": False, "syphilis": False}
     result |= {"hepatitis_b": None, "hepatitis_c": None, "cmv": None, "none": False}
-    for index, (start, end, virus) in enumerate(mentions):
-        previous_end = mentions[index - 1][1] if index else 0
+    for start, end, virus in mentions:
+        # what is said of this virus lies between the names around it, denied ones included
+        previous_end = max([e for _, e, _ in found if e <= start], default=0)
         breaks = [m.end() for m in re.finditer(r"[,.;，。；]", prepared[:start])]
         clause_start = max([previous_end, *breaks])
-        next_start = mentions[index + 1][0] if index + 1 < len(mentions) else len(prepared)
+        next_start = min([s for s, _, _ in found if s >= end], default=len(prepared))
         around = prepared[clause_start:start] + " " + prepared[end:next_start]
         if prepared[start:end] == "大三阳":  # HBsAg and HBeAg positive: a replicating infection
             around += " 大三阳"
@@ -607,7 +631,7 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
         if virus in ("hiv", "syphilis"):
             result[virus] = result[virus] or status != "vaccinated"
         elif status != "vaccinated":
-            if virus == "cmv" and status == "unclear":
+            if virus == "cmv" and status == "unclear" and not is_unsure(around):
                 status = "active"  # the question asks about a CMV infection *now*
             result[virus] = _worse(result[virus], status)  # type: ignore[arg-type]
     if any(result[virus] for virus in _VIRUSES):

@@ -214,6 +214,18 @@ _NOT_TAKEN_AFTER = re.compile(
     r"(?!了|药|针|抗|治|什么)"  # "乙肝没有吃药": the medicine is denied, not the hepatitis
     r"|\s*[,-]?\s*(?:never|not)\s+(?:taken|tried|used|had|been on)\b"
 )
+# Denied by the words that end its piece: "梅毒也没有", "丙肝没得过 ", "hiv都没有，".
+_DENIED_RIGHT_AFTER = re.compile(
+    r"\s*(?:也|都|全都|全|从来|一直|根本)?\s*(?:没有|没|无|未)(?:得过|感染过|查出来?|过)?"
+    r"\s*(?:了|的|呢|啊)?(?=\s|$|[,.;!?，。；！？])"
+)
+# A Chinese clause that ends by denying its subject, after a reason: "羟氯喹因为眼睛不好从来没吃过".
+_DENIED_AT_CLAUSE_END = re.compile(
+    r"[\u4e00-\u9fff](?:从来|从|都|也|一直|根本)?(?:没有|没|未)(?:吃|用|服|打|做|试|得)过?"
+    r"(?:了|的|呢|啊)?\s*$"
+)
+# ...unless the clause turns to something else ("羟氯喹在吃别的没吃过").
+_SOMETHING_ELSE_CJK = re.compile(r"在吃|在用|吃着|还在|别的|其他|其它|另外|以外|之外")
 _ABOUT_SOMETHING_ELSE = re.compile(
     r"\b(?:no|without|never had any|not any)\s+(?:side effects?|problems?|issues?|reactions?)"
     r"\s+(?:from|with|on|to)\b"
@@ -285,8 +297,10 @@ def status(text: str, start: int, end: int) -> str:
             return PRESENT
         if _NO_LONGER.search(before):
             return PAST
-        if _NOT_TAKEN_AFTER.match(text, end):
+        if _NOT_TAKEN_AFTER.match(text, end) or _DENIED_RIGHT_AFTER.match(text, end):
             return NEGATED
+        if _DENIED_AT_CLAUSE_END.search(after) and not _SOMETHING_ELSE_CJK.search(after):
+            return NEGATED  # "羟氯喹因为眼睛不好从来没吃过"
         if is_negated(text, start) and not _ABOUT_SOMETHING_ELSE.search(before):
             return NEGATED
         if _others(before) or _has(after, TRIGGERS[OTHER_PERSON][1]):
@@ -314,7 +328,8 @@ def status(text: str, start: int, end: int) -> str:
 # 都没吃过". Not "乙肝没有吃药" (something else is denied), and a clause break ends the list.
 _DENIED_AFTER_LIST = re.compile(
     r"\s*(?:啥的|什么的|之类的|这些|这几个|等)?\s*(?:都|全都|全|也|从来|一直|根本)?\s*"
-    r"(?:没有|没|无|未)(?:吃|用|服|打|做|试|得|查出|感染)?(?:过)?\s*(?:了|的|呢|啊|吧|哦)?\s*$"
+    r"(?:没有|没|无|未)(?:吃|用|服|打|做|试|得|查出|感染)?(?:过)?\s*(?:了|的|呢|啊|吧|哦)?"
+    r"(?=\s|$|[,.;!?，。；！？])"  # then nothing more in its piece ("艾滋梅毒都没有 CMV...")
 )
 _LIST_GAP = re.compile(rf"\s*(?:{CJK_LIST_JOINERS}|还有)?\s*")
 
@@ -327,11 +342,9 @@ def denied_as_a_list(text: str, spans: list[tuple[int, int]]) -> set[int]:
         if run and not _LIST_GAP.fullmatch(text, spans[run[-1]][1], start):
             run = []
         run.append(index)
-        clause_end = clause_of(text, start, end)[1]
         next_start = spans[index + 1][0] if index + 1 < len(spans) else None
-        if (next_start is None or next_start >= clause_end) and _DENIED_AFTER_LIST.fullmatch(
-            text, end, clause_end
-        ):
+        denial = _DENIED_AFTER_LIST.match(text, end)
+        if denial and (next_start is None or next_start >= denial.end()):
             denied.update(run)
     return denied
 

@@ -322,6 +322,10 @@ _HEART_TREATMENT = (
 )
 
 
+# Treated, as Chinese says it with words in between: "住过一次院", "吃了一个月药", "开了点药".
+_CJK_TREATED = re.compile(r"住[过了]?[\u4e00-\u9fff]{0,3}院|[吃开用][了过]?[\u4e00-\u9fff]{0,5}药")
+
+
 # A heart event the patient had is theirs however long ago ("去年得过心梗", "I had a heart
 # attack"): its date, asked next, decides; only someone else's or a denied one is a no.
 _OWN_EVENT = frozenset({context.PRESENT, context.PAST})
@@ -351,7 +355,9 @@ def parse_cardiac_events(text: str) -> str | None:
         return "yes"
     answer: str | None = None
     if any(found in _OWN_EVENT for _, _, found in rhythm):
-        treatments = _find(prepared, _HEART_TREATMENT)
+        treatments = _find(prepared, _HEART_TREATMENT) + [
+            m.span() for m in _CJK_TREATED.finditer(prepared)
+        ]
         if not treatments:
             # "有，房颤": a yes to the question that names one that needed treatment
             answer = "yes" if yes_no_signal(prepared) == "yes" else UNSURE

@@ -8,7 +8,7 @@ from bot.lexicon import Lexicon, NameMatch, fold
 from bot.parsing import context
 from bot.parsing.text import (
     CHOICE_WORDS,
-    CJK_LIST_JOINERS,
+    LISTED_WITH,
     UNSURE,
     has_phrase,
     is_negated,
@@ -63,24 +63,23 @@ _SKIP_PHRASES = (
 )
 
 
-# Between two names of one list, without a clause break: nothing, 、, 和, 或, "or", "nor", "/".
-_LISTED_WITH = re.compile(rf"\s*(?:{CJK_LIST_JOINERS}|\bor\b|\bnor\b)?\s*")
-
-
 def _by_context(lexicon: Lexicon, kind: str, text: str) -> dict[str, list[str]]:
     """Ids named, by their context (bot.parsing.context status), in order, once each."""
     folded = fold(text)
     found: dict[str, list[str]] = {}
     matches: list[NameMatch] = lexicon.locate(kind, text)
     previous: tuple[int, str] | None = None
-    for match in matches:
+    denied_list = context.denied_as_a_list(folded, [(m.start, m.end) for m in matches])
+    for index, match in enumerate(matches):
         where = context.status(folded, match.start, match.end)
+        if index in denied_list:
+            where = context.NEGATED  # "骁悉 环磷酰胺都没吃过": the denial after the list
         if (
             previous is not None
             and (
                 where == context.PRESENT or (where, previous[1]) == (context.PAST, context.NEGATED)
             )
-            and _LISTED_WITH.fullmatch(folded, previous[0], match.start)
+            and LISTED_WITH.fullmatch(folded, previous[0], match.start)
         ):
             where = previous[1]  # "没打过辉瑞莫德纳": the list shares what was said of its head
         previous = (match.end, where)
@@ -124,6 +123,7 @@ _AROUND_A_NO = frozenset(
         "no",
         "nope",
         "nah",
+        "n",
         "none",
         "不",
         "没",

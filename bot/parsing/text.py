@@ -20,6 +20,8 @@ _NOT_WORD = re.compile(r"[\W_]+")
 # What joins two names of one Chinese list ("乙肝、丙肝", "骁悉和环磷酰胺"); the parsers add the
 # joiners their own reading allows ("or", "nor", 还有).
 CJK_LIST_JOINERS = r"[、/]|和|与|跟|及|或者|或是|或"
+# Between two names of one list, without a clause break: nothing, 、, 和, 或, "or", "nor", "/".
+LISTED_WITH = re.compile(rf"\s*(?:{CJK_LIST_JOINERS}|\bor\b|\bnor\b)?\s*")
 # Words that offer a choice: "13年还是14年", "tablets or injections".
 CHOICE_WORDS = r"\bor\b|还是|或者|或是"
 
@@ -195,6 +197,15 @@ _CLAUSE_BREAK = re.compile(
     r"|\b(?:apart|other) (?:from|than)\b|但是|但|只有|除了|不过"
 )
 _CJK_NEGATION_REACH = 4
+# "梅毒也没有 ", "乙肝丙肝都没有 ": a denial that ends its piece says no to what came before it,
+# not to what follows the space.
+_DENIAL_OF_WHAT_CAME_BEFORE = re.compile(
+    r"(?P<owner>[\u4e00-\u9fffa-z0-9])(?:也|都|全都|全|亦)?\s*(?:没有|没|无|未)"
+    r"(?:吃|用|服|打|做|试|得|感染|查出来?)?过?\s*(?:了|的|呢|啊)?\s+"
+)
+# ...unless what comes before is the patient or a time or emphasis word ("我没有 乙肝", "从来没有
+# 乙肝", "现在没有 ..."): then the denial is of what follows.
+_NOT_OWNERS = frozenset("我她他它俺们来直本在前还并实的是")
 # Words between a denial and what it denies that do not lengthen its reach: "没有做过啥移植".
 _CJK_FILLERS = re.compile(r"(?:啥|什么|任何|过)+$")
 
@@ -217,6 +228,11 @@ def is_negated(folded: str, start: int) -> bool:
     Plaquenil", "nothing other than Plaquenil") ends the negation."""
     before = folded[max(0, start - 60) : start]
     clause = _CLAUSE_BREAK.split(before)[-1]
+    said_before = [
+        m for m in _DENIAL_OF_WHAT_CAME_BEFORE.finditer(clause) if m["owner"] not in _NOT_OWNERS
+    ]
+    if said_before:  # "梅毒也没有 HIV阳性": the 没有 is said of 梅毒, not of what follows
+        clause = clause[said_before[-1].end() :]
     chinese_tail = _CJK_FILLERS.sub("", compact(clause))[-_CJK_NEGATION_REACH:]
     if has_cjk(chinese_tail) and any(word in chinese_tail for word in _NEGATION_CJK):
         return True

@@ -104,6 +104,8 @@ class _Reader:
         self.today = today
         self.ranges: list[DateRange] = []
         self.unreadable = False
+        # (month, part, day) said without a year: dated once everything else is read
+        self.yearless_months: list[tuple[int, str | None, int | None]] = []
 
     def add(self, earliest: datetime.date | None, latest: datetime.date | None) -> None:
         if earliest is None or latest is None or earliest > self.today:
@@ -433,6 +435,27 @@ def _named_year(reader: _Reader, written: str) -> int:
     return reader.today.year - back
 
 
+def _date_month(
+    reader: _Reader, years: list[int], month: int, part: str | None, day: int | None
+) -> None:
+    """That month (or its part, or day) in the first of `years` where it is not in the future."""
+    today = reader.today
+    for candidate in years:
+        found = month_range(candidate, month)
+        if found is None:
+            break
+        if day is not None:
+            try:
+                found = DateRange(*(datetime.date(candidate, month, day),) * 2)
+            except ValueError:
+                break
+        found = _month_part(found, part)
+        if found.earliest <= today:
+            _add_range(reader, found)
+            return
+    reader.unreadable = True
+
+
 def _parts_and_named_years(reader: _Reader) -> None:
     """Parts of months and years, and months of a named year ("early September", "late 2019",
     "去年三月", "前年", "March last year")."""
@@ -442,21 +465,10 @@ def _parts_and_named_years(reader: _Reader) -> None:
         if not 1 <= month <= 12:
             reader.unreadable = True
             return
-        years = [year] if year is not None else [today.year, today.year - 1]
-        for candidate in years:
-            found = month_range(candidate, month)
-            if found is None:
-                break
-            if day is not None:
-                try:
-                    found = DateRange(*(datetime.date(candidate, month, day),) * 2)
-                except ValueError:
-                    break
-            found = _month_part(found, part)
-            if found.earliest <= today:
-                _add_range(reader, found)
-                return
-        reader.unreadable = True
+        if year is None:
+            reader.yearless_months.append((month, part, day))
+            return
+        _date_month(reader, [year], month, part, day)
 
     def part_of_month(m: re.Match[str]) -> None:
         year = int(m["year"]) if m["year"] else None
@@ -650,8 +662,12 @@ def parse_when(
         reader.add(earliest, latest)
     _calendar_phrases(reader)
     _durations(reader)
+    for month, part, day in reader.yearless_months:
+        _date_month(reader, _years_for(reader.ranges, month, today), month, part, day)
     yearless, reader.rest = find_yearless_dates(reader.rest)
     for found in yearless:
+        if _month_already_dated(reader.ranges, found):
+            continue  # "since June - June of last year, 2025": the month said again, with its year
         date_range = _yearless_range(found, today)
         if date_range is None:
             reader.unreadable = True
@@ -662,6 +678,11 @@ def parse_when(
     if not reader.ranges:
         return UNSURE if is_unsure(prepared) else None
     common = _common_range(reader.ranges)
+    if common is None and _close_together(reader.ranges):
+        # "今年6月底确诊的 才五个月": a date and a rounded duration that nearly agree
+        common = DateRange(
+            min(r.earliest for r in reader.ranges), max(r.latest for r in reader.ranges)
+        )
     if common is None and _EITHER.search(prepared):  # "13年还是14年": one of them
         common = DateRange(
             min(r.earliest for r in reader.ranges), max(r.latest for r in reader.ranges)
@@ -672,3 +693,35 @@ def parse_when(
 
 
 _EITHER = re.compile(CHOICE_WORDS)
+# Two readings of one answer this near each other are one date said roughly twice.
+_ROUGHLY_THE_SAME = datetime.timedelta(days=45)
+
+
+def _close_together(ranges: list[DateRange]) -> bool:
+    latest_start = max(r.earliest for r in ranges)
+    earliest_end = min(r.latest for r in ranges)
+    return latest_start - earliest_end <= _ROUGHLY_THE_SAME
+
+
+def _years_for(ranges: list[DateRange], month: int, today: datetime.date) -> list[int]:
+    """The years to try for a month said without one: the year of a short range read in the same
+    answer that falls in that month ("2025年中秋 10月初"), else this year, then last year."""
+    dated = {
+        day.year
+        for r in ranges
+        if (r.latest - r.earliest).days <= _SHORT_RANGE_DAYS
+        for day in (r.earliest, r.latest)
+        if day.month == month
+    }
+    return [dated.pop()] if len(dated) == 1 else [today.year, today.year - 1]
+
+
+_SHORT_RANGE_DAYS = 62
+
+
+def _month_already_dated(ranges: list[DateRange], found: YearlessDate) -> bool:
+    """A range read already lies within that month of some year."""
+    return any(
+        r.earliest.month == r.latest.month == found.month and r.earliest.year == r.latest.year
+        for r in ranges
+    )

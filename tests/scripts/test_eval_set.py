@@ -209,6 +209,9 @@ MEASURED_FILES = (
     # Round 9 too (first offline replay 76/80, README).
     "heldout_round9.yml",
     "chinese_heldout_round9.yml",
+    # Round 10 too (first offline replay 70/80, README).
+    "heldout_round10.yml",
+    "chinese_heldout_round10.yml",
 )
 
 

@@ -635,3 +635,70 @@ def test_round_9_a_vaccine_had_before_is_named(today, lexicon):
     assert read("vaccines", "previously had moderna", today, lexicon)["products"] == [
         "moderna_covid"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the wrong "may be a good fit": HIV after a denial of the others
+        ("乙肝丙肝都没有 梅毒也没有 就是HIV查出来是阳性 一直在吃抗病毒药", {"hiv": True}),
+        ("梅毒也没有 HIV阳性", {"hiv": True, "syphilis": False}),  # was syphilis, not HIV
+        ("乙肝没有 丙肝有", {"hepatitis_b": None, "hepatitis_c": "unclear"}),
+        ("没有 乙肝 丙肝 艾滋", {"none": True}),
+        ("我没有 HIV", {"none": True}),
+        ("no hep b or hiv", {"none": True}),
+        (
+            "2013年体检查出来丙肝 后来2016年吃了进口的药治好了 医生说已经清除了 乙肝没有 "
+            "艾滋梅毒都没有 CMV是什么我不知道 没人说过",
+            {"hiv": False, "syphilis": False, "hepatitis_c": "past", "cmv": "unclear"},
+        ),
+    ],
+)
+def test_round_10_viral_infections_in_spoken_chinese(text, expected, today, lexicon):
+    found = read("viral_infections", text, today, lexicon)
+    assert {key: found[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "medicines"),
+    [
+        # hydroxychloroquine never taken, MMF then mycophenolic acid: one drug (was two)
+        ("只吃过骁悉 后来换成米芙 羟氯喹因为眼睛不好从来没吃过", ["mycophenolic_acid"]),
+        ("羟氯喹也没吃过 骁悉在吃", ["mycophenolate_mofetil"]),
+        ("骁悉 环磷酰胺都没吃过 在吃羟氯喹", ["hydroxychloroquine"]),
+        ("羟氯喹在吃别的没吃过", ["hydroxychloroquine"]),
+    ],
+)
+def test_round_10_a_chinese_denial_after_the_name(text, medicines, today, lexicon):
+    assert read("medicines", text, today, lexicon)["medicines"] == medicines
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("今年3月刚满18岁", 18),  # "3月" was read as a second age
+        ("六十九 再过两个礼拜就满70了", 69),
+        ("17岁 明年2月才满18", 17),
+        ("快满70了", 69),
+    ],
+)
+def test_round_10_chinese_birthdays(text, age, today, lexicon):
+    assert read("age", text, today, lexicon) == age
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("2025年中秋 10月初", "2025-10-01", "2025-10-10"),  # the month in the holiday's year
+        ("since June - June of last year, 2025", "2025-06-01", "2025-06-30"),
+        ("今年6月初确诊的 才五个月", "2026-06-01", "2026-06-24"),  # a date, a rounded duration
+    ],
+)
+def test_round_10_one_date_said_twice(text, earliest, latest, today, lexicon):
+    assert read("when", text, today, lexicon) == {"earliest": earliest, "latest": latest}
+
+
+def test_round_10_short_answers_and_treated_rhythm(today, lexicon):
+    assert read("vaccines", "n", today, lexicon)["none"] is True
+    afib = "去年中秋节前后房颤住过一次院 吃了一个月药就好了 之后没再犯"
+    assert read("cardiac_events", afib, today, lexicon) == "yes"  # its date is asked next
