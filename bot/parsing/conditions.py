@@ -31,8 +31,15 @@ def _find(prepared: str, phrases: tuple[str, ...]) -> list[tuple[int, int]]:
 
 
 def _prepare(text: str) -> str:
-    """Prepared text without apostrophes, so "doesn't apply" reads as "doesnt apply"."""
-    return prepare(text).replace("'", "")
+    """Prepared text without apostrophes, so "doesn't apply" reads as "doesnt apply"; a double
+    negative says yes ("it's not that I don't have asthma": I have asthma)."""
+    return _DOUBLE_NEGATIVE.sub(r"i \g<verb>", prepare(text).replace("'", ""))
+
+
+_DOUBLE_NEGATIVE = re.compile(
+    r"\b(?:(?:its |it is )?not (?:that|like) i|i (?:cant|cannot|can not) say i)"
+    r" (?:dont|do not|didnt|did not) (?P<verb>have|had|take|use)\b"
+)
 
 
 def _mentioned(prepared: str, phrases: tuple[str, ...]) -> bool:
@@ -229,6 +236,13 @@ _HOPING_TO_BE += ("planning a pregnancy", "planning to get pregnant", "hope to g
 _HOPING_TO_BE += ("备孕",)
 
 
+# Maybe pregnant: a late or missed period, no test yet ("I might be? My period is a week late").
+_MAYBE_PREGNANT = re.compile(
+    r"\b(?:i )?(?:might|may|could) be\b(?! (?:able|wrong))|\bperiods? (?:is |was |are )?"
+    r"(?:[a-z]+ ){0,3}late\b|\bmissed (?:my |a )?period|\blate period\b"
+    r"|\bhavent (?:done|taken|had) (?:a |the )?test|\bnot (?:done a )?test(?:ed)? yet\b"
+    r"|(?:月经|例假|大姨妈)(?:\S{0,3})(?:推迟|没来|晚了|迟了)|还没测|没测过|可能怀了|可能怀孕|说不定怀了"
+)
 # A whole answer that only says "does not apply" ("n/a", "man"): never a word inside a sentence.
 _NOT_APPLICABLE_ALONE = frozenset({"na", "n a", "n/a", "man", "male", "a man", "男", "男的"})
 # "pregnant: no", "breastfeeding? yes": a label answered in place.
@@ -256,7 +270,7 @@ def _labelled_answers(prepared: str) -> set[str]:
 def parse_pregnancy(text: str) -> str | None:
     """ "yes" | "no" | "not_applicable" | UNSURE | None."""
     prepared = _NURSING_JOB.sub(" ", _prepare(text))
-    if is_unsure(prepared):
+    if is_unsure(prepared) or _MAYBE_PREGNANT.search(prepared):
         return UNSURE
     labelled = _labelled_answers(prepared)
     if "yes" in labelled:
@@ -268,7 +282,9 @@ def parse_pregnancy(text: str) -> str | None:
     if _mentioned(prepared, _NOT_APPLICABLE):
         return "not_applicable"
     if _mentioned(prepared, _HOPING_TO_BE):
-        return None  # planning a pregnancy is not being pregnant: ask again
+        # planning a pregnancy is not being pregnant: a no when it says so ("没怀孕 在备孕中"),
+        # else ask again
+        return "no" if _negated_mention(prepared, _PREGNANT) else None
     if _mentioned(prepared, _PREGNANT):
         return "yes"
     if _negated_mention(prepared, _PREGNANT):
@@ -335,9 +351,19 @@ _A_COPULA = re.compile(r"是(?=我|她|他|俺)")
 _WHETHER = re.compile(r"\b(?:if|whether)\s+(?:it|that|this)\s+(?:was|is|counts)\b|算不算|是不是")
 
 
+# Said of a transplant that never happened, or of a test of the marrow: no transplant.
+_NO_TRANSPLANT_DONE = re.compile(
+    r"\b(?:bone marrow|marrow) (?:biopsy|biopsies|test|tests|aspiration|aspirate|sample)\b"
+    r"|\btransplant (?:evaluation|assessment|work ?up|consult(?:ation)?|list|waiting list)\b"
+    r"|\b(?:evaluated|assessed|considered|referred|listed) for (?:a |an )?(?:\w+ )?transplant\b"
+    r"|\bnothing (?:was |got )?transplanted\b"
+    r"|骨穿|骨髓穿刺|骨髓活检|骨髓检查|移植评估|(?:等|排队等?)(?:肾|肝)?源|配型"
+)
+
+
 def parse_transplant(text: str) -> str | None:
     """ "yes" | "no" | "minor_only" (cornea, skin or bone graft only) | UNSURE | None."""
-    prepared = _prepare(text)
+    prepared = _NO_TRANSPLANT_DONE.sub(" # ", _prepare(text))
     if is_unsure(prepared) and (
         not has_phrase(prepared, ("transplant", "transplanted", "移植"))
         or _WHETHER.search(prepared)
@@ -364,9 +390,9 @@ def parse_transplant(text: str) -> str | None:
 
 
 def _only_someone_elses(prepared: str, statuses: set[str]) -> bool:
-    """The mentions are someone else's (or denied), and the patient does not say "me too"."""
+    """The mentions are someone else's or denied, and the patient does not say "me too"."""
     return (
-        context.OTHER_PERSON in statuses
+        bool(statuses)
         and statuses <= {context.NEGATED, context.OTHER_PERSON}
         and not context.the_patient_too(prepared)
     )
@@ -384,6 +410,9 @@ _ASTHMA_OR_SEVERE = (
     "adrenaline",
     "adrenalin",
     "epinephrine",
+    # reliever and preventer inhalers, by name (an inhaler is asthma's)
+    *("ventolin", "salbutamol", "albuterol", "proair", "symbicort", "seretide", "advair"),
+    *("pulmicort", "flovent", "qvar", "万托林", "沙丁胺醇", "舒利迭", "信必可", "布地奈德"),
     "severe allergy",
     "severe allergies",
     "severe allergic",
@@ -446,11 +475,26 @@ _MILD_REACTION = (
 )
 
 
+def _doubted_in_its_clause(prepared: str, start: int, end: int) -> bool:
+    """The mention's clause, or the one right after it, says "not sure"."""
+    spans = context.clauses(prepared)
+    index = next(i for i, (s, e) in enumerate(spans) if s <= start < e or start < s)
+    near = spans[index : index + 2]
+    return any(is_unsure(prepared[s:e]) for s, e in near)
+
+
 def parse_asthma_allergy(text: str) -> str | None:
     """ "yes" | "no" | "hay_fever_only" | "mild_allergy" | UNSURE | None."""
     prepared = _prepare(text)
-    if _mentioned(prepared, _ASTHMA_OR_SEVERE):
-        return UNSURE if is_unsure(prepared) else "yes"  # "好像有过哮喘，不确定算不算"
+    present = [
+        (start, end)
+        for start, end in _find(prepared, _ASTHMA_OR_SEVERE)
+        if context.is_present(prepared, start, end, past_counts=True)
+    ]
+    if present:
+        # "好像有过哮喘，不确定算不算" is not sure; "my Ventolin maybe once a month" is a yes
+        doubted = all(_doubted_in_its_clause(prepared, start, end) for start, end in present)
+        return UNSURE if doubted else "yes"
     for match in _SEVERE_ALLERGY.finditer(prepared):
         if context.is_present(prepared, match.start(), match.end(), past_counts=True):
             return "yes"
@@ -479,6 +523,9 @@ _VIRUSES = {
         "乙型肝炎",
         "大三阳",
         "小三阳",
+        # the tests that show a hepatitis B infection, past or present
+        *("anti hbc", "anti-hbc", "hbcab", "hbc antibody", "core antibody", "核心抗体"),
+        *("表面抗原", "surface antigen"),
     ),
     "hepatitis_c": ("hepatitis c", "hep c", "hepc", "hcv", "丙肝", "丙型肝炎"),
     "cmv": ("cmv", "cytomegalovirus", "巨细胞病毒"),

@@ -461,6 +461,9 @@ _MOVED_DOSE = re.compile(
     r"\b(?:put|moved|pushed|took|brought|bumped|turned)\s+(?:(?:my|her|his|the|it|them)\s+)?"
     r"(?:\w+\s+)?(?:dose\s+)?(?:up|down)\b"
     r"|\bfrom\s+\d+(?:\.\d+)?\s*(?:mg)?\s+(?:to|down to|up to)\s+\d"
+    # "把强的松从两片加到三片", "减到一片半", "激素降到10mg"
+    r"|(?:从|由)[^，。,;；\s]{1,8}(?:加|减|增|降|调|改)(?:到|成|为|至)"
+    r"|(?:加|减|增加|减少|降|调)(?:到|成|至)\s*[\d零一二两三四五六七八九十半]"
 )
 
 

@@ -43,6 +43,13 @@ UNSURE_PHRASES = (
     "do not remember",
     "cant remember",
     "cannot remember",
+    # the answer is somewhere else: "I'd have to check my notes"
+    "have to check",
+    "need to check",
+    "have to look it up",
+    "need to look it up",
+    "not 100 sure",
+    "not a hundred percent",
     "can not remember",
     "dont recall",
     "cant recall",
@@ -197,6 +204,7 @@ _CLAUSE_BREAK = re.compile(
     r"|\b(?:apart|other) (?:from|than)\b|但是|但|只有|除了|不过"
 )
 _CJK_NEGATION_REACH = 4
+_OR_LIST_REACH = 10  # words from a denial to what it denies, along an "or" list
 # "梅毒也没有 ", "乙肝丙肝都没有 ": a denial that ends its piece says no to what came before it,
 # not to what follows the space.
 _DENIAL_OF_WHAT_CAME_BEFORE = re.compile(
@@ -236,5 +244,10 @@ def is_negated(folded: str, start: int) -> bool:
     chinese_tail = _CJK_FILLERS.sub("", compact(clause))[-_CJK_NEGATION_REACH:]
     if has_cjk(chinese_tail) and any(word in chinese_tail for word in _NEGATION_CJK):
         return True
-    recent = words(clause)[-4:]
-    return any(word in NEGATION_WORDS for word in recent)
+    said = words(clause)
+    if any(word in NEGATION_WORDS for word in said[-4:]):
+        return True
+    # "never had a bad reaction or needed an EpiPen": a denial reaches along an "or" list
+    negations = [i for i, word in enumerate(said) if word in NEGATION_WORDS]
+    reach = said[negations[-1] + 1 :] if negations else []
+    return bool(reach) and len(reach) <= _OR_LIST_REACH and bool({"or", "nor"} & set(reach))

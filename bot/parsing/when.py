@@ -308,6 +308,13 @@ _PART_OF_NEAR_MONTH = re.compile(
 )
 
 
+# A day of last or this month ("上个月25号", "the 25th of last month").
+_DAY_OF_NEAR_MONTH = re.compile(
+    r"(?P<cjk>上个?月|这个月|本月)\s*(?P<day>\d{1,2})\s*[号日]"
+    r"|\bthe\s+(?P<day_en>\d{1,2})(?:st|nd|rd|th)?\s+of\s+(?P<en>last|this)\s+month\b"
+)
+
+
 def _month_part(date_range: DateRange, part: str | None) -> DateRange:
     """Days 1-10, 11-20 or 21-end of a month's range (the whole range without a part)."""
     first, last = date_range.earliest, date_range.latest
@@ -510,6 +517,13 @@ def _parts_and_named_years(reader: _Reader) -> None:
         part = _PART_CJK[m["part"]] if m["part"] else _PART_WORDS[m["part_en"]]
         month_of(month.year, month.month, part)
 
+    def day_of_near_month(m: re.Match[str]) -> None:
+        month = today.replace(day=1)
+        if (m["cjk"] or "").startswith("上") or m["en"] == "last":
+            month -= relativedelta(months=1)
+        month_of(month.year, month.month, None, int(m["day"] or m["day_en"]))
+
+    reader.read(_DAY_OF_NEAR_MONTH, day_of_near_month)
     reader.read(_PART_OF_NEAR_MONTH, part_of_near_month)
     reader.read(_PART_OF_MONTH, part_of_month)
     reader.read(_PART_OF_YEAR, part_of_year)

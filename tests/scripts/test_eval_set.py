@@ -212,6 +212,9 @@ MEASURED_FILES = (
     # Round 10 too (first offline replay 70/80, README).
     "heldout_round10.yml",
     "chinese_heldout_round10.yml",
+    # Round 11 too (first offline replay 70/80, README).
+    "heldout_round11.yml",
+    "chinese_heldout_round11.yml",
 )
 
 

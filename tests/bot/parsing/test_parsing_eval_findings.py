@@ -629,7 +629,7 @@ def test_round_9_chinese_ages(text, age, today, lexicon):
 
 
 def test_round_9_a_vaccine_had_before_is_named(today, lexicon):
-    """"都是2022年以前的" made them past, and a past vaccine was dropped: the answer unread."""
+    """ "都是2022年以前的" made them past, and a past vaccine was dropped: the answer unread."""
     text = "打過三劑 AZ 跟一劑 Novavax 都是2022年以前的 之後沒再打"
     assert read("vaccines", text, today, lexicon)["products"] == ["astrazeneca", "novavax"]
     assert read("vaccines", "previously had moderna", today, lexicon)["products"] == [
@@ -702,3 +702,69 @@ def test_round_10_short_answers_and_treated_rhythm(today, lexicon):
     assert read("vaccines", "n", today, lexicon)["none"] is True
     afib = "去年中秋节前后房颤住过一次院 吃了一个月药就好了 之后没再犯"
     assert read("cardiac_events", afib, today, lexicon) == "yes"  # its date is asked next
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        # three wrong "may be a good fit"
+        (
+            "pregnancy",
+            "I might be? My period is a week late and I haven't done a test yet.",
+            UNSURE,
+        ),
+        ("pregnancy", "例假推迟了一周 还没测", UNSURE),
+        (
+            "treatment_stable",
+            "I think so? My doctor changes things a lot, I'd have to check",
+            UNSURE,
+        ),
+        # and answers read too harshly
+        ("pregnancy", "没怀孕，也没喂奶，在备孕中，不过医生说要先把狼疮控制好", "no"),
+        ("pregnancy", "备孕中", None),
+        (
+            "transplant",
+            "No. They sent me for a kidney transplant evaluation, but it never happened.",
+            "no",
+        ),
+        (
+            "transplant",
+            "No transplant. I had a bone marrow biopsy, nothing was transplanted.",
+            "no",
+        ),
+        ("transplant", "做过骨穿 没移植过", "no"),
+        ("transplant", "bone marrow transplant 2015", "yes"),
+        (
+            "asthma_allergy",
+            "Just hay fever every spring. No asthma, and I've never had a bad reaction or needed "
+            "an EpiPen.",
+            "hay_fever_only",
+        ),
+        (
+            "asthma_allergy",
+            "It's not that I don't have asthma, it's just mild, I only use my Ventolin maybe once "
+            "a month.",
+            "yes",
+        ),
+        ("asthma_allergy", "好像有过哮喘，不确定算不算", UNSURE),
+        (
+            "treatment_stable",
+            "药一直是这几样，就是11月28号复查完医生把强的松从两片加到三片了",
+            "dose_changed",
+        ),
+    ],
+)
+def test_round_11(kind, text, expected, today, lexicon):
+    assert read(kind, text, today, lexicon) == expected
+
+
+def test_round_11_a_past_hepatitis_b_told_by_its_tests(today, lexicon):
+    """HBsAg negative, anti-HBc positive: a past infection, for the coordinator (was "none")."""
+    text = "乙肝表面抗原阴性，核心抗体阳性，医生说是以前感染过、自己好了。丙肝艾滋梅毒都没有"
+    assert read("viral_infections", text, today, lexicon)["hepatitis_b"] == "past"
+
+
+def test_round_11_a_day_of_last_month(today, lexicon):
+    expected = {"earliest": "2026-10-25", "latest": "2026-10-25"}  # today is 2026-11-24
+    assert read("when", "上个月25号单位体检顺便打了甲肝疫苗", today, lexicon) == expected
+    assert read("when", "on the 25th of last month", today, lexicon) == expected
