@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -31,8 +30,10 @@ from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot.settings import load_settings, variable
+
 logger = logging.getLogger("actions.server")
-TOKEN_ENV = "HN2301_ACTIONS_TOKEN"  # noqa: S105 (the variable's name)
+TOKEN_ENV = variable("actions_token")
 MIN_TOKEN_CHARS = 32
 OPEN_PATHS = frozenset({"/health"})
 KNOWN_PATHS = frozenset({"/webhook", "/actions", "/health"})
@@ -40,7 +41,7 @@ KNOWN_PATHS = frozenset({"/webhook", "/actions", "/health"})
 
 def load_token(token_file: str | Path | None = None) -> str:
     """The shared token: HN2301_ACTIONS_TOKEN, else the file's contents."""
-    token = os.environ.get(TOKEN_ENV, "").strip()
+    token = load_settings().actions_token
     if not token and token_file:
         token = Path(token_file).read_text().strip()
     if len(token) < MIN_TOKEN_CHARS:
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot start the action server: {error}", file=sys.stderr)
         return 2
     app = build_app(token, args.actions)
-    host = os.environ.get("SANIC_HOST", "127.0.0.1")
+    host = load_settings().actions_host
     logger.info("Action server on http://%s:%s (calls need the token)", host, args.port)
     app.run(host, args.port, workers=utils.number_of_sanic_workers())
     return 0

@@ -9,7 +9,8 @@ A mail says only "referral HN-XXXXXX is waiting" (or "a patient asked for a pers
 the dashboard, in English and Chinese: no health data, no contact details. Mail crosses servers
 the study does not run; the dashboard is where a signed-in coordinator reads the rest.
 
-Settings come from the environment (`Settings.from_environ`, names in `ENVIRONMENT`).
+Settings come from the environment (`Settings.from_environ`, read by bot/settings.py; names in
+`ENVIRONMENT`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from bot import settings as product_settings
 from bot.i18n import CHINESE, DASHBOARD, N_, gettext_for
 from bot.store import outbox
 from bot.store.db import StoreUnavailable, session_scope
@@ -35,22 +37,26 @@ from bot.trial import load_trial
 
 logger = logging.getLogger(__name__)
 
-# Every setting, by environment variable; the README's notification table lists the same.
+# Every setting, by environment variable (bot/settings.py's fields); the README's notification
+# table lists the same.
 ENVIRONMENT = {
-    "host": "HN2301_SMTP_HOST",
-    "port": "HN2301_SMTP_PORT",
-    "username": "HN2301_SMTP_USERNAME",
-    "password": "HN2301_SMTP_PASSWORD",
-    "starttls": "HN2301_SMTP_STARTTLS",
-    "ca_file": "HN2301_SMTP_CA_FILE",
-    "sender": "HN2301_NOTIFY_FROM",
-    "recipients": "HN2301_NOTIFY_TO",
-    "dashboard_url": "HN2301_DASHBOARD_PUBLIC_URL",
-    "digest": "HN2301_NOTIFY_DIGEST",
-    "digest_hour": "HN2301_NOTIFY_DIGEST_HOUR",
+    key: product_settings.variable(name)
+    for key, name in {
+        "host": "smtp_host",
+        "port": "smtp_port",
+        "username": "smtp_username",
+        "password": "smtp_password",
+        "starttls": "smtp_starttls",
+        "ca_file": "smtp_ca_file",
+        "sender": "notify_from",
+        "recipients": "notify_to",
+        "dashboard_url": "dashboard_public_url",
+        "digest": "notify_digest",
+        "digest_hour": "notify_digest_hour",
+    }.items()
 }
-DEFAULT_PORT = 587
-DEFAULT_DIGEST_HOUR = 8
+DEFAULT_PORT = product_settings.Settings.smtp_port
+DEFAULT_DIGEST_HOUR = product_settings.Settings.notify_digest_hour
 SMTP_TIMEOUT_S = 20.0
 # A row being sent is leased for this long, so a worker that dies mid-send does not hold it.
 LEASE = timedelta(minutes=5)
@@ -58,9 +64,6 @@ LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
 STARTED = "notification worker started"
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 class NotificationError(RuntimeError):
@@ -79,12 +82,12 @@ class Settings:
     port: int = DEFAULT_PORT
     username: str = ""
     password: str = field(default="", repr=False)
-    starttls: bool = True
+    starttls: bool = product_settings.Settings.smtp_starttls
     ca_file: str = ""
     sender: str = ""
     recipients: tuple[str, ...] = ()
     dashboard_url: str = ""
-    digest: bool = False
+    digest: bool = product_settings.Settings.notify_digest
     digest_hour: int = DEFAULT_DIGEST_HOUR
     timezone: str = "Asia/Shanghai"
     problems: tuple[str, ...] = ()
@@ -94,37 +97,35 @@ class Settings:
         cls, environ: Mapping[str, str] | None = None, trial_id: str = "hn2301"
     ) -> Settings:
         """The settings in `environ` (default `os.environ`); the digest hour is the trial site's."""
-        env = os.environ if environ is None else environ
-
-        def get(key: str) -> str:
-            return env.get(ENVIRONMENT[key], "").strip()
-
-        problems: list[str] = []
-        for key in ("host", "sender", "recipients"):
-            if not get(key):
-                problems.append(f"{ENVIRONMENT[key]} is not set")
-        port = _number(get("port"), DEFAULT_PORT, range(1, 65536), ENVIRONMENT["port"], problems)
-        hour = _number(
-            get("digest_hour"), DEFAULT_DIGEST_HOUR, range(24), ENVIRONMENT["digest_hour"], problems
+        given = product_settings.load_settings(environ)
+        problems = [
+            f"{ENVIRONMENT[key]} is not set"
+            for key, value in (
+                ("host", given.smtp_host),
+                ("sender", given.notify_from),
+                ("recipients", given.notify_to),
+            )
+            if not value
+        ]
+        problems += given.problems_with(
+            *(ENVIRONMENT[key] for key in ("port", "digest_hour", "starttls", "digest"))
         )
-        starttls = _flag(get("starttls"), True, ENVIRONMENT["starttls"], problems)
-        digest = _flag(get("digest"), False, ENVIRONMENT["digest"], problems)
-        if get("password") and not get("username"):
+        if given.smtp_password.strip() and not given.smtp_username:
             problems.append(f"{ENVIRONMENT['password']} is set without {ENVIRONMENT['username']}")
-        if get("ca_file") and not os.path.isfile(get("ca_file")):
+        if given.smtp_ca_file and not os.path.isfile(given.smtp_ca_file):
             problems.append(f"{ENVIRONMENT['ca_file']} is not a file")
         return cls(
-            host=get("host"),
-            port=port,
-            username=get("username"),
-            password=env.get(ENVIRONMENT["password"], ""),
-            starttls=starttls,
-            ca_file=get("ca_file"),
-            sender=get("sender"),
-            recipients=tuple(a.strip() for a in get("recipients").split(",") if a.strip()),
-            dashboard_url=get("dashboard_url"),
-            digest=digest,
-            digest_hour=hour,
+            host=given.smtp_host,
+            port=given.smtp_port,
+            username=given.smtp_username,
+            password=given.smtp_password,
+            starttls=given.smtp_starttls,
+            ca_file=given.smtp_ca_file,
+            sender=given.notify_from,
+            recipients=given.notify_to,
+            dashboard_url=given.dashboard_public_url,
+            digest=given.notify_digest,
+            digest_hour=given.notify_digest_hour,
             timezone=load_trial(trial_id).timezone,
             problems=tuple(problems),
         )
@@ -138,28 +139,6 @@ class Settings:
         if not self.dashboard_url:
             return ""
         return self.dashboard_url.rstrip("/") + "/" + path.lstrip("/")
-
-
-def _number(text: str, default: int, allowed: range, name: str, problems: list[str]) -> int:
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value not in allowed:
-        problems.append(f"{name} must be a whole number from {allowed.start} to {allowed.stop - 1}")
-        return default
-    return value
-
-
-def _flag(text: str, default: bool, name: str, problems: list[str]) -> bool:
-    if not text:
-        return default
-    if text.lower() in _TRUE | _FALSE:
-        return text.lower() in _TRUE
-    problems.append(f"{name} must be 1 or 0")
-    return default
 
 
 # --- what a mail says --------------------------------------------------------------------------

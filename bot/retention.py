@@ -1,7 +1,7 @@
 """Retention as policy: how long each kind of record is kept, and the purge that keeps to it.
 
-The periods come from the environment (names and defaults below, in the README and on the
-patient page, which is rendered from the same settings):
+The periods come from the environment, read by bot/settings.py (names and defaults below, in the
+README and on the patient page, which is rendered from the same settings):
 
 | variable | default | deleted after it |
 |---|---|---|
@@ -46,30 +46,30 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sql_inspect
 from sqlalchemy.engine import URL, Engine
 
-from bot.store.db import REPO_ROOT
+from bot.settings import REPO_ROOT, SettingError, Settings, load_settings, variable
 
 logger = logging.getLogger(__name__)
 
-UNCONSENTED_MINUTES = "HN2301_RETAIN_UNCONSENTED_MINUTES"
-ABANDONED_DAYS = "HN2301_RETAIN_ABANDONED_DAYS"
-SCREENINGS_DAYS = "HN2301_RETAIN_SCREENINGS_DAYS"
-STUDY_CLOSES = "HN2301_STUDY_CLOSES"
-REFERRALS_AFTER_CLOSE_DAYS = "HN2301_RETAIN_REFERRALS_AFTER_CLOSE_DAYS"
-TRACKER_URL = "HN2301_TRACKER_DATABASE_URL"
-ENDPOINTS = "HN2301_ENDPOINTS"
+UNCONSENTED_MINUTES = variable("retain_unconsented_minutes")
+ABANDONED_DAYS = variable("retain_abandoned_days")
+SCREENINGS_DAYS = variable("retain_screenings_days")
+STUDY_CLOSES = variable("study_closes")
+REFERRALS_AFTER_CLOSE_DAYS = variable("retain_referrals_after_close_days")
+TRACKER_URL = variable("tracker_database_url")
+ENDPOINTS = variable("endpoints")
 
 DEFAULTS = {
-    UNCONSENTED_MINUTES: 60,
-    ABANDONED_DAYS: 7,
-    SCREENINGS_DAYS: 30,
-    REFERRALS_AFTER_CLOSE_DAYS: 180,
+    UNCONSENTED_MINUTES: Settings.retain_unconsented_minutes,
+    ABANDONED_DAYS: Settings.retain_abandoned_days,
+    SCREENINGS_DAYS: Settings.retain_screenings_days,
+    REFERRALS_AFTER_CLOSE_DAYS: Settings.retain_referrals_after_close_days,
 }
 # Conversations deleted per statement: keeps every IN (...) list short on SQLite and PostgreSQL.
 BATCH = 500
 CONSENT_SLOT = "consent"
 
 
-class RetentionSettingError(ValueError):
+class RetentionSettingError(SettingError):
     """A retention variable holds something that is not a whole number of at least 1 (or a day)."""
 
 
@@ -85,18 +85,23 @@ class RetentionSettings:
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> RetentionSettings:
-        env = os.environ if env is None else env
-        closes = (env.get(STUDY_CLOSES) or "").strip()
-        try:
-            study_closes = date.fromisoformat(closes) if closes else None
-        except ValueError as error:
-            raise RetentionSettingError(f"{STUDY_CLOSES} must be a day like 2027-06-30") from error
+        """The periods in `env` (default `os.environ`); a malformed one is refused by name."""
+        given = load_settings(env)
+        problems = given.problems_with(
+            STUDY_CLOSES,
+            UNCONSENTED_MINUTES,
+            ABANDONED_DAYS,
+            SCREENINGS_DAYS,
+            REFERRALS_AFTER_CLOSE_DAYS,
+        )
+        if problems:
+            raise RetentionSettingError(problems[0])
         return cls(
-            unconsented_minutes=_whole(env, UNCONSENTED_MINUTES),
-            abandoned_days=_whole(env, ABANDONED_DAYS),
-            screenings_days=_whole(env, SCREENINGS_DAYS),
-            referrals_after_close_days=_whole(env, REFERRALS_AFTER_CLOSE_DAYS),
-            study_closes=study_closes,
+            unconsented_minutes=given.retain_unconsented_minutes,
+            abandoned_days=given.retain_abandoned_days,
+            screenings_days=given.retain_screenings_days,
+            referrals_after_close_days=given.retain_referrals_after_close_days,
+            study_closes=given.study_closes,
         )
 
     @property
@@ -107,19 +112,6 @@ class RetentionSettings:
         return self.study_closes + timedelta(days=self.referrals_after_close_days)
 
 
-def _whole(env: Mapping[str, str], name: str) -> int:
-    given = (env.get(name) or "").strip()
-    if not given:
-        return DEFAULTS[name]
-    try:
-        value = int(given)
-    except ValueError as error:
-        raise RetentionSettingError(f"{name} must be a whole number, not {given!r}") from error
-    if value < 1:
-        raise RetentionSettingError(f"{name} must be at least 1")
-    return value
-
-
 # --- Rasa's tracker store, reached by table name -----------------------------------------------
 
 
@@ -128,11 +120,10 @@ def tracker_url(env: Mapping[str, str] | None = None) -> str | URL | None:
     in `HN2301_ENDPOINTS` (default: the repository's endpoints.yml), built as Rasa builds it
     (`SQLTrackerStore.get_db_url`; a relative SQLite path is under the repository, where the
     stack runs Rasa). None when endpoints.yml names no SQL tracker store."""
-    env = os.environ if env is None else env
-    given = (env.get(TRACKER_URL) or "").strip()
-    if given:
-        return given
-    path = Path(env.get(ENDPOINTS) or REPO_ROOT / "endpoints.yml")
+    settings = load_settings(env)
+    if settings.tracker_database_url:
+        return settings.tracker_database_url
+    path = settings.endpoints
     text = os.path.expandvars(path.read_text(encoding="utf-8")) if path.exists() else ""
     store = (yaml.safe_load(text) or {}).get("tracker_store") or {}
     kind = str(store.get("type") or "")

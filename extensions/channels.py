@@ -56,7 +56,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import os
 import re
 import time
 import traceback
@@ -77,6 +76,7 @@ from sanic.request import Request
 from bot import messages
 from bot.conversation import requested_language
 from bot.i18n import ENGLISH, detect, named_language
+from bot.settings import load_settings
 from bot.webpage import tokens
 
 logger = logging.getLogger(__name__)
@@ -502,7 +502,6 @@ def guarded(guard: InputGuard, on_new_message: OnNewMessage) -> OnNewMessage:
     return handle
 
 
-REST_TOKEN_ENV = "HN2301_REST_TOKEN"  # noqa: S105 (the variable's name)
 # A conversation id from a script or a page: a UUID, "eval-<hex>" and the like, never free text.
 _SENDER = re.compile(r"[A-Za-z0-9_.:@+=-]{1,128}")
 _INVALID_JSON = {
@@ -565,7 +564,7 @@ class GuardedRestInput(RestInput):
 
     def __init__(self, settings: GuardSettings | None = None, token: str | None = None) -> None:
         self.guard = InputGuard(settings or GuardSettings())
-        self.token = token or os.environ.get(REST_TOKEN_ENV) or None
+        self.token = token or load_settings().rest_token or None
         _install_log_filter()
 
     @classmethod

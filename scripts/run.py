@@ -23,7 +23,10 @@ import subprocess
 import sys
 import time
 
-from stack import BIN, DEFAULT_DATABASE_URL, Stack, StackConfig, StackError
+# stack.py puts the repository on the path, so bot can be imported after it.
+from stack import BIN, Stack, StackConfig, StackError
+
+from bot.settings import load_settings
 
 
 class Stopped(Exception):
@@ -31,13 +34,14 @@ class Stopped(Exception):
 
 
 def config_from_env() -> StackConfig:
-    """The default ports and database, each overridable by an environment variable."""
+    """The default ports and database, each overridable by an environment variable (the database
+    as the product reads it, bot/settings.py)."""
     return StackConfig(
         rasa_port=int(os.environ.get("HN2301_RASA_PORT", "5005")),
         actions_port=int(os.environ.get("HN2301_ACTIONS_PORT", "5055")),
         dashboard_port=int(os.environ.get("HN2301_DASHBOARD_PORT", "8001")),
         page_port=int(os.environ.get("HN2301_PAGE_PORT", "8000")),
-        database_url=os.environ.get("HN2301_DATABASE_URL", DEFAULT_DATABASE_URL),
+        database_url=load_settings().database_url,
     )
 
 
@@ -53,7 +57,7 @@ def where_to_talk(stack: Stack) -> str:
         """           -d '{"sender": "try-1", "message": "hi"}'""",
         *(
             ['      (with -H "Authorization: Bearer $HN2301_REST_TOKEN": it is set)']
-            if os.environ.get("HN2301_REST_TOKEN")
+            if load_settings().rest_token
             else []
         ),
         f"  Coordinator dashboard: {stack.dashboard_url}",

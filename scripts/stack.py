@@ -44,10 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # checks read constants of `bot` (the notification worker's start line).
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from bot.settings import DEFAULT_DATABASE_URL, load_settings, variable  # noqa: E402 (path above)
+
 BIN = Path(sys.executable).parent
 # HN2301_MODEL points at another trained model (e.g. to try one before replacing the default).
 DEFAULT_MODEL = Path(os.environ.get("HN2301_MODEL", ROOT / "models" / "hn2301.tar.gz"))
-DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'hn2301.db'}"
 MODEL_LOAD_TIMEOUT_S = 180.0
 SERVICE_TIMEOUT_S = 60.0
 RASA_STARTSECS = 15
@@ -58,8 +59,8 @@ NOTIFY_EVERY_S = 15
 PURGE_EVERY_S = 900
 # Settings of a tracker store on a database server, dropped when tests point it at a SQLite file.
 SERVER_DATABASE_KEYS = {"url", "port", "username", "password", "login_db", "query"}
-CHAT_KEY_ENV = "HN2301_CHAT_JWT_KEY"
-ACTIONS_TOKEN_ENV = "HN2301_ACTIONS_TOKEN"  # noqa: S105 (the variable's name)
+CHAT_KEY_ENV = variable("chat_jwt_key")
+ACTIONS_TOKEN_ENV = variable("actions_token")
 PAGE_ORIGINS_ENV = "HN2301_PAGE_ORIGINS"
 # Rasa 3.6 reads this before sending usage data (telemetry) or setting up error reports (Sentry):
 # both happen only when it is "true" (rasa/telemetry.py, ensure_telemetry_enabled).
@@ -108,9 +109,9 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)  # an older file may have had wider rights
 
 
-def stack_secret(path: Path, env_var: str) -> str:
-    """The secret in `env_var`, else the one in `path`, else a new one written there (0600)."""
-    given = os.environ.get(env_var, "").strip()
+def stack_secret(path: Path, given: str) -> str:
+    """The secret `given` (from the environment), else the one in `path`, else a new one written
+    there (0600)."""
     if given:
         return given
     if path.exists():
@@ -496,9 +497,10 @@ class Stack:
         """The chat secret and the action server's token, by their environment variables."""
         if self._secrets is None:
             folder = self.config.secrets_dir
+            given = load_settings()
             self._secrets = {
-                CHAT_KEY_ENV: stack_secret(folder / "chat-jwt.key", CHAT_KEY_ENV),
-                ACTIONS_TOKEN_ENV: stack_secret(folder / "actions.token", ACTIONS_TOKEN_ENV),
+                CHAT_KEY_ENV: stack_secret(folder / "chat-jwt.key", given.chat_jwt_key),
+                ACTIONS_TOKEN_ENV: stack_secret(folder / "actions.token", given.actions_token),
             }
         return self._secrets
 

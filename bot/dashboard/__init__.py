@@ -6,7 +6,6 @@ the login page and static files requires a signed-in coordinator (see `security.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 
 from flask import Flask, jsonify, render_template, request
@@ -25,10 +24,11 @@ from bot.dashboard import (
     referral,
     security,
 )
+from bot.settings import load_settings, variable
 from bot.store.db import REPO_ROOT, StoreUnavailable, make_engine
 
-SECURE_COOKIES_VARIABLE = "HN2301_DASHBOARD_SECURE_COOKIES"
-TRUSTED_PROXY_VARIABLE = "HN2301_DASHBOARD_TRUSTED_PROXY"
+SECURE_COOKIES_VARIABLE = variable("dashboard_secure_cookies")
+TRUSTED_PROXY_VARIABLE = variable("dashboard_trusted_proxy")
 
 
 def serving_settings(host: str, *, behind_proxy: bool = False) -> dict:
@@ -51,6 +51,7 @@ def serving_settings(host: str, *, behind_proxy: bool = False) -> dict:
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the dashboard; `test_config` overrides any setting (e.g. DATABASE_URL, CLOCK)."""
     app = Flask(__name__)
+    settings = load_settings()
     app.config.update(
         DATABASE_URL=None,
         SECRET_KEY_FILE=REPO_ROOT / "var" / "dashboard_secret",
@@ -58,12 +59,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         IDLE_TIMEOUT=timedelta(minutes=30),
         ABSOLUTE_SESSION_LIFETIME=timedelta(hours=12),
         # X-Forwarded-For is believed only from a loopback peer, and only with this on.
-        TRUSTED_PROXY=os.environ.get(TRUSTED_PROXY_VARIABLE, "") == "1",
+        TRUSTED_PROXY=settings.dashboard_trusted_proxy,
         CLOCK=lambda: datetime.now(timezone.utc),
         SESSION_COOKIE_NAME="hn2301_dashboard",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_SECURE=os.environ.get(SECURE_COOKIES_VARIABLE, "") == "1",
+        SESSION_COOKIE_SECURE=settings.dashboard_secure_cookies,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (idle-limited) session
         MAX_CONTENT_LENGTH=64 * 1024,
     )

@@ -40,10 +40,11 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from bot.settings import load_settings, variable
 from bot.store import repository
 from bot.store.db import session_scope
 
-SIGNING_KEY_VARIABLE = "HN2301_DASHBOARD_SECRET"
+SIGNING_KEY_VARIABLE = variable("dashboard_secret")
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
 DEVICE_COOKIE = "hn2301_device"
 DEVICE_COOKIE_LIFETIME = timedelta(days=90)
@@ -57,7 +58,7 @@ CONTENT_SECURITY_POLICY = (
 
 def load_or_create_secret(secret_file: Path) -> str:
     """The signing key: `HN2301_DASHBOARD_SECRET`, else a random key kept in `secret_file`."""
-    configured = os.environ.get(SIGNING_KEY_VARIABLE, "").strip()
+    configured = load_settings().dashboard_secret
     if configured:
         return configured
     secret_file = Path(secret_file)

@@ -7,7 +7,6 @@ rolled back whole: a referral is never half-written and never kept in memory ins
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +18,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-DATABASE_URL_VARIABLE = "HN2301_DATABASE_URL"
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import REPO_ROOT as REPO_ROOT  # its importers' name for it
+from bot.settings import load_settings, variable
+
+DATABASE_URL_VARIABLE = variable("database_url")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -30,10 +31,7 @@ class StoreUnavailable(RuntimeError):
 
 def database_url() -> str:
     """The store's URL: `HN2301_DATABASE_URL`, else a SQLite file under the repository's var/."""
-    configured = os.environ.get(DATABASE_URL_VARIABLE, "").strip()
-    if configured:
-        return configured
-    return f"sqlite:///{REPO_ROOT / 'var' / 'hn2301.db'}"
+    return load_settings().database_url
 
 
 def _is_connection_failure(error: DBAPIError) -> bool:

@@ -5,9 +5,9 @@ gives it); without one the page cannot hand out chat tokens, so it does not star
 """
 
 import argparse
-import os
 import sys
 
+from bot.settings import load_settings
 from bot.webpage.server import make_server
 from bot.webpage.tokens import ChatKeyMissing, load_key
 
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument(
         "--secure-cookie",
         action="store_true",
-        default=os.environ.get("HN2301_PAGE_SECURE_COOKIE", "") == "1",
+        default=load_settings().page_secure_cookie,  # HN2301_PAGE_SECURE_COOKIE=1
         help="the page is served over HTTPS (a TLS proxy in front): Secure, __Host- cookie",
     )
     args = parser.parse_args()

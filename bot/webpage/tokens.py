@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import time
@@ -24,7 +23,9 @@ from pathlib import Path
 
 import jwt
 
-KEY_ENV = "HN2301_CHAT_JWT_KEY"
+from bot.settings import load_settings, variable
+
+KEY_ENV = variable("chat_jwt_key")
 AUDIENCE = "hn2301-chat"
 ISSUER = "hn2301-page"
 ALGORITHM = "HS256"
@@ -44,7 +45,7 @@ class ChatKeyMissing(RuntimeError):
 
 def load_key(key_file: str | Path | None = None) -> str:
     """The shared secret: HN2301_CHAT_JWT_KEY, else the file's contents."""
-    key = os.environ.get(KEY_ENV, "").strip()
+    key = load_settings().chat_jwt_key
     if not key and key_file:
         key = Path(key_file).read_text().strip()
     if len(key) < MIN_KEY_CHARS:
