@@ -21,7 +21,7 @@ from bot.conversation import (
     language_of,
     requested_language,
 )
-from bot.engine import Answer, read_answer
+from bot.eligibility import Answer, read_answer
 from bot.parsing.context import answered_for
 from bot.store.db import make_engine
 from bot.trial import Trial, load_trial

@@ -27,9 +27,8 @@ from actions.common import (
 )
 from bot import messages
 from bot.conversation import MEDICINE_QUESTIONS, needs_read_back, read_back_later, read_consent
-from bot.engine import (
-    LIKELY_ELIGIBLE,
-    NEEDS_REVIEW,
+from bot.eligibility import (
+    REFERABLE_OUTCOMES,
     Answer,
     assess,
     follow_ups_answered,
@@ -547,9 +546,7 @@ class ActionScreeningOutcome(Action):
             logger.warning("Store unavailable: outcome given but not stored")
         language = patient_language(tracker)
         *statements, offer_question = messages.outcome_messages(TRIAL, assessment, language)
-        offer = (
-            "referral" if assessment.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) else "other_studies"
-        )
+        offer = "referral" if assessment.outcome in REFERABLE_OUTCOMES else "other_studies"
         for text in statements:
             dispatcher.utter_message(text=text)
         dispatcher.utter_message(json_message={"data": {"outcome": assessment.outcome}})

@@ -1,7 +1,7 @@
 """The rule functions that judge one criterion each, and the skip-logic predicates.
 
 The trial definition (bot/trials/*.yml) names a rule and gives its numbers; the functions here
-only apply them. Each returns a `Verdict` whose `reason` is written for a coordinator (factual,
+only apply them. Each returns a `Finding` whose `reason` is written for a coordinator (factual,
 with the numbers) and which never invents an answer: anything it cannot decide is `unknown`.
 
 Reasons are English (the store and the CSV keep them so), composed with `say(template,
@@ -29,6 +29,9 @@ UNKNOWN = "unknown"
 NOT_MET_UNTIL = "not_met_until"
 INFORMATION = "information"
 PENDING = "pending"
+# What a verdict can say of a criterion. "pending": its question is not answered yet (a screening
+# that ended early on a permanent not_met has its unasked criteria as "unknown" instead).
+VERDICT_STATUSES = (MET, NOT_MET, UNKNOWN, NOT_MET_UNTIL, INFORMATION, PENDING)
 
 
 class Said(str):
@@ -96,10 +99,10 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """One rule's finding, before the engine adds the criterion's identity."""
+class Finding:
+    """One rule's finding, before the engine adds the criterion's identity (a Verdict)."""
 
-    verdict: str
+    status: str  # one of VERDICT_STATUSES
     reason: str
     until: date | None = None
     # A met criterion the coordinator should still confirm ("birth control does not apply").
@@ -153,12 +156,12 @@ def _i4_drugs(lexicon: Lexicon, medicine_ids: list[str]) -> set[str]:
     return {drug for drug in drugs if drug}
 
 
-def _yes_no_rule(value: Any, *, yes: Outcome, no: Outcome, what: str) -> Outcome:
+def _yes_no_rule(value: Any, *, yes: Finding, no: Finding, what: str) -> Finding:
     if value == "yes":
         return yes
     if value == "no":
         return no
-    return Outcome(UNKNOWN, say("Not sure about {what}.", what=what))
+    return Finding(UNKNOWN, say("Not sure about {what}.", what=what))
 
 
 def _date_range(value: Any) -> tuple[date, date] | None:
@@ -175,26 +178,26 @@ def _describe_range(earliest: date, latest: date) -> str | Said:
     )
 
 
-def washout(value: Any, wait: relativedelta, today: date, what: str) -> Outcome:
+def washout(value: Any, wait: relativedelta, today: date, what: str) -> Finding:
     """Judge "not within <wait> of an event" from the event's date range.
 
     Met when even the latest possible date is long enough ago; time-limited when even the
     earliest possible date is too recent (re-check once the latest date plus the wait has
     passed); unknown when the range straddles the limit. No date at all: time-limited with an
-    unknown re-check date, as the spec asks.
+    unknown re-check date.
     """
     dates = _date_range(value)
     if dates is None:
-        return Outcome(NOT_MET_UNTIL, say("{what}; the patient could not say when.", what=what))
+        return Finding(NOT_MET_UNTIL, say("{what}; the patient could not say when.", what=what))
     earliest, latest = dates
     when = _describe_range(earliest, latest)
     if latest + wait <= today:
-        return Outcome(MET, say("{what} {when}, long enough ago.", what=what, when=when))
+        return Finding(MET, say("{what} {when}, long enough ago.", what=what, when=when))
     if earliest + wait > today:
-        return Outcome(
+        return Finding(
             NOT_MET_UNTIL, say("{what} {when}, too recent.", what=what, when=when), latest + wait
         )
-    return Outcome(
+    return Finding(
         UNKNOWN, say("{what} {when}: may or may not be long enough ago.", what=what, when=when)
     )
 
@@ -202,11 +205,11 @@ def washout(value: Any, wait: relativedelta, today: date, what: str) -> Outcome:
 # --- the rules -----------------------------------------------------------------------------
 
 
-def age_between(ctx: RuleContext) -> Outcome:
+def age_between(ctx: RuleContext) -> Finding:
     age = ctx.value("age")
     low, high = ctx.params["min_years"], ctx.params["max_years"]
     if _is_unsure(age):
-        return Outcome(UNKNOWN, say("Age not given."))
+        return Finding(UNKNOWN, say("Age not given."))
     youngest, oldest = (age["min_years"], age["max_years"]) if isinstance(age, dict) else (age, age)
     said = (
         say("Age {age}", age=youngest)
@@ -214,12 +217,12 @@ def age_between(ctx: RuleContext) -> Outcome:
         else say("Age {youngest} or {oldest}", youngest=youngest, oldest=oldest)
     )
     if oldest < low:
-        return Outcome(NOT_MET, say("{said}: under {low}.", said=said, low=low))
+        return Finding(NOT_MET, say("{said}: under {low}.", said=said, low=low))
     if youngest > high:
-        return Outcome(NOT_MET, say("{said}: over {high}.", said=said, high=high))
+        return Finding(NOT_MET, say("{said}: over {high}.", said=said, high=high))
     if youngest >= low and oldest <= high:
-        return Outcome(MET, say("{said}: within {low}-{high}.", said=said, low=low, high=high))
-    return Outcome(
+        return Finding(MET, say("{said}: within {low}-{high}.", said=said, low=low, high=high))
+    return Finding(
         UNKNOWN,
         say(
             "{said} (from the date of birth): on the {low}-{high} boundary.",
@@ -230,46 +233,46 @@ def age_between(ctx: RuleContext) -> Outcome:
     )
 
 
-def sle_diagnosis(ctx: RuleContext) -> Outcome:
+def sle_diagnosis(ctx: RuleContext) -> Finding:
     value = ctx.value("sle_diagnosis")
-    outcomes = {
-        "yes": Outcome(MET, say("Says a doctor diagnosed systemic lupus.")),
-        "no": Outcome(NOT_MET, say("Says no doctor diagnosed systemic lupus.")),
-        "skin_only": Outcome(NOT_MET, say("Skin (cutaneous/discoid) lupus only, not SLE.")),
-        "drug_induced": Outcome(NOT_MET, say("Drug-induced lupus, not SLE.")),
+    findings = {
+        "yes": Finding(MET, say("Says a doctor diagnosed systemic lupus.")),
+        "no": Finding(NOT_MET, say("Says no doctor diagnosed systemic lupus.")),
+        "skin_only": Finding(NOT_MET, say("Skin (cutaneous/discoid) lupus only, not SLE.")),
+        "drug_induced": Finding(NOT_MET, say("Drug-induced lupus, not SLE.")),
     }
-    return _by_answer(value, outcomes, say("Not sure whether the diagnosis is SLE."))
+    return _by_answer(value, findings, say("Not sure whether the diagnosis is SLE."))
 
 
-def diagnosed_long_enough(ctx: RuleContext) -> Outcome:
+def diagnosed_long_enough(ctx: RuleContext) -> Finding:
     value = ctx.value("sle_duration")
     if _is_unsure(value):
-        return Outcome(UNKNOWN, say("Does not know when lupus was diagnosed."))
+        return Finding(UNKNOWN, say("Does not know when lupus was diagnosed."))
     months = ctx.params["min_months"]
-    outcome = washout(value, relativedelta(months=months), ctx.today, say("Diagnosed"))
-    if outcome.verdict == NOT_MET_UNTIL:
+    finding = washout(value, relativedelta(months=months), ctx.today, say("Diagnosed"))
+    if finding.status == NOT_MET_UNTIL:
         needs = say("Needs {months} months.", months=months)
-        return Outcome(NOT_MET_UNTIL, said_together(outcome.reason, needs), outcome.until)
-    return outcome
+        return Finding(NOT_MET_UNTIL, said_together(finding.reason, needs), finding.until)
+    return finding
 
 
-def on_standard_treatment(ctx: RuleContext) -> Outcome:
+def on_standard_treatment(ctx: RuleContext) -> Finding:
     value = ctx.value("current_medicines")
     if _is_unsure(value):
-        return Outcome(UNKNOWN, say("Not sure which lupus medicines they take."))
+        return Finding(UNKNOWN, say("Not sure which lupus medicines they take."))
     medicines = _medicine_ids(value)
     standard = [
         m for m in medicines if ctx.lexicon.medicine(m).drug_class in ctx.params["standard_classes"]
     ]
     if standard:
         names = _names(ctx.lexicon, standard)
-        return Outcome(MET, say("Standard treatment now: {names}.", names=names))
+        return Finding(MET, say("Standard treatment now: {names}.", names=names))
     if _incomplete(value):
-        return Outcome(
+        return Finding(
             UNKNOWN, say("Others they could not name; no standard treatment among those named.")
         )
     names = _names(ctx.lexicon, medicines)
-    return Outcome(NOT_MET, say("No standard lupus treatment now ({names}).", names=names))
+    return Finding(NOT_MET, say("No standard lupus treatment now ({names}).", names=names))
 
 
 _CHANGED = ("no", "dose_changed", "new_medicine")
@@ -289,40 +292,40 @@ def _change_kind(ctx: RuleContext) -> str | None:
     return None
 
 
-def treatment_stable(ctx: RuleContext) -> Outcome:
+def treatment_stable(ctx: RuleContext) -> Finding:
     """I2: same medicines for 8 weeks, and no dose change in the last 2 weeks. A dose change
     alone waits 2 weeks; a new medicine, or a change of unknown kind, waits 8 weeks."""
     value = ctx.value("treatment_stable")
     if value == "yes":
-        return Outcome(MET, say("Same medicines for 8+ weeks, no dose change in 2 weeks."))
+        return Finding(MET, say("Same medicines for 8+ weeks, no dose change in 2 weeks."))
     if value not in _CHANGED:
-        return Outcome(UNKNOWN, say("Not sure whether treatment has been stable."))
+        return Finding(UNKNOWN, say("Not sure whether treatment has been stable."))
     dose_weeks = ctx.params["stable_dose_weeks"]
     medicine_weeks = ctx.params["same_medicines_weeks"]
     kind = _change_kind(ctx)
     change = ctx.value("treatment_change")
     if kind == "dose_changed":
         last_change = say("Last dose change")
-        outcome = washout(change, relativedelta(weeks=dose_weeks), ctx.today, last_change)
-        if outcome.verdict == NOT_MET_UNTIL:
+        finding = washout(change, relativedelta(weeks=dose_weeks), ctx.today, last_change)
+        if finding.status == NOT_MET_UNTIL:
             recheck = say(
                 "A dose change only (no new medicine): re-check {weeks} weeks after it.",
                 weeks=dose_weeks,
             )
-            return Outcome(NOT_MET_UNTIL, said_together(outcome.reason, recheck), outcome.until)
-        if outcome.verdict == MET:
+            return Finding(NOT_MET_UNTIL, said_together(finding.reason, recheck), finding.until)
+        if finding.status == MET:
             only = say(
                 "A dose change only, more than {weeks} weeks ago; same medicines otherwise.",
                 weeks=dose_weeks,
             )
-            return Outcome(MET, said_together(outcome.reason, only))
-        return outcome
+            return Finding(MET, said_together(finding.reason, only))
+        return finding
     what = say("New medicine") if kind == "new_medicine" else say("Last medicine or dose change")
-    outcome = washout(change, relativedelta(weeks=medicine_weeks), ctx.today, what)
-    if outcome.verdict == MET:  # "the last change was in September": stable since
-        return outcome
-    if outcome.verdict == NOT_MET_UNTIL:
-        pieces = [outcome.reason]
+    finding = washout(change, relativedelta(weeks=medicine_weeks), ctx.today, what)
+    if finding.status == MET:  # "the last change was in September": stable since
+        return finding
+    if finding.status == NOT_MET_UNTIL:
+        pieces = [finding.reason]
         if not kind:
             pieces.append(say("(not said whether a new medicine or a dose change)"))
         pieces.append(
@@ -333,24 +336,24 @@ def treatment_stable(ctx: RuleContext) -> Outcome:
                 dose_weeks=dose_weeks,
             )
         )
-        return Outcome(NOT_MET_UNTIL, said_together(*pieces), outcome.until)
-    return outcome
+        return Finding(NOT_MET_UNTIL, said_together(*pieces), finding.until)
+    return finding
 
 
-def disease_active(ctx: RuleContext) -> Outcome:
+def disease_active(ctx: RuleContext) -> Finding:
     return _yes_no_rule(
         ctx.value("disease_active"),
-        yes=Outcome(MET, say("Lupus still active or flaring despite treatment.")),
-        no=Outcome(NOT_MET, say("Says lupus is well controlled.")),
+        yes=Finding(MET, say("Lupus still active or flaring despite treatment.")),
+        no=Finding(NOT_MET, say("Says lupus is well controlled.")),
         what=say("whether lupus is still active"),
     )
 
 
-def steroid_dose(ctx: RuleContext) -> Outcome:
+def steroid_dose(ctx: RuleContext) -> Finding:
     """I3: prednisone-equivalent dose, with the immunosuppressant exception."""
     current = ctx.value("current_medicines")
     if _is_unsure(current):
-        return Outcome(
+        return Finding(
             UNKNOWN, say("Current medicines unknown, so the steroid rule can't be checked.")
         )
     medicines = _medicine_ids(current)
@@ -360,14 +363,14 @@ def steroid_dose(ctx: RuleContext) -> Outcome:
     if "corticosteroid" in classes:
         dose = ctx.value("steroid_dose")
         if _is_unsure(dose):
-            return Outcome(UNKNOWN, say("Takes a steroid but does not know the daily dose."))
+            return Finding(UNKNOWN, say("Takes a steroid but does not know the daily dose."))
         if isinstance(dose, dict):
             steroid = dose.get("medicine") or next(
                 m for m in medicines if ctx.lexicon.medicine(m).drug_class == "corticosteroid"
             )
             converted = ctx.lexicon.prednisone_mg(steroid, float(dose["mg_per_day"]))
             if converted is None:
-                return Outcome(
+                return Finding(
                     UNKNOWN,
                     say("Dose given for {steroid}, which is not a steroid.", steroid=steroid),
                 )
@@ -383,13 +386,13 @@ def steroid_dose(ctx: RuleContext) -> Outcome:
     else:
         stated = say("no steroid")
     if prednisone_mg > high:
-        return Outcome(NOT_MET, say("{stated}: above {high:g}.", stated=stated, high=high))
+        return Finding(NOT_MET, say("{stated}: above {high:g}.", stated=stated, high=high))
     if prednisone_mg >= low:
-        return Outcome(
+        return Finding(
             MET, say("{stated}: within {low:g}-{high:g}.", stated=stated, low=low, high=high)
         )
     if "immunosuppressant" in classes:
-        return Outcome(
+        return Finding(
             MET,
             say(
                 "{stated}: below {low:g}, allowed with an immunosuppressant.",
@@ -398,7 +401,7 @@ def steroid_dose(ctx: RuleContext) -> Outcome:
             ),
         )
     if classes & {"antimalarial", "targeted"}:
-        return Outcome(
+        return Finding(
             UNKNOWN,
             say(
                 "{stated}: below {low:g} with only an antimalarial or targeted drug beside it; "
@@ -407,26 +410,26 @@ def steroid_dose(ctx: RuleContext) -> Outcome:
                 low=low,
             ),
         )
-    return Outcome(
+    return Finding(
         NOT_MET, say("{stated}: below {low:g} and no immunosuppressant.", stated=stated, low=low)
     )
 
 
-def immunosuppressant_history(ctx: RuleContext) -> Outcome:
+def immunosuppressant_history(ctx: RuleContext) -> Finding:
     history = ctx.value("immunosuppressant_history")
     drugs = _i4_drugs(ctx.lexicon, _ever_ids(ctx.value("current_medicines")))
     drugs |= _i4_drugs(ctx.lexicon, _ever_ids(history))
     needed = ctx.params["min_drugs"]
     listed = said_list(sorted(drugs))
     if len(drugs) >= needed:
-        return Outcome(
+        return Finding(
             MET,
             say("Has used {count} immunosuppressants: {listed}.", count=len(drugs), listed=listed),
         )
     unsure = _is_unsure(history) or _incomplete(history)
     if unsure and "immunosuppressant_history" in ctx.answers:
-        return Outcome(UNKNOWN, say("Not sure which were used; known: {listed}.", listed=listed))
-    return Outcome(
+        return Finding(UNKNOWN, say("Not sure which were used; known: {listed}.", listed=listed))
+    return Finding(
         NOT_MET,
         say(
             "Used {count} of the {needed} needed: {listed}.",
@@ -437,25 +440,25 @@ def immunosuppressant_history(ctx: RuleContext) -> Outcome:
     )
 
 
-def _by_answer(value: Any, outcomes: dict[str, Outcome], otherwise: Said) -> Outcome:
-    """The outcome listed for this answer; anything else (not sure) is unknown."""
-    return outcomes.get(value, Outcome(UNKNOWN, otherwise))
+def _by_answer(value: Any, findings: dict[str, Finding], otherwise: Said) -> Finding:
+    """The finding listed for this answer; anything else (not sure) is unknown."""
+    return findings.get(value, Finding(UNKNOWN, otherwise))
 
 
-def lab_markers(ctx: RuleContext) -> Outcome:
-    outcomes = {
-        "yes": Outcome(MET, say("Told ANA/anti-dsDNA positive or complement low.")),
-        "all_negative": Outcome(
+def lab_markers(ctx: RuleContext) -> Finding:
+    findings = {
+        "yes": Finding(MET, say("Told ANA/anti-dsDNA positive or complement low.")),
+        "all_negative": Finding(
             NOT_MET, say("Says ANA, anti-dsDNA and complement were all normal.")
         ),
-        "no": Outcome(
+        "no": Finding(
             UNKNOWN, say("Not told of a positive test; unclear whether all were tested.")
         ),
     }
-    return _by_answer(ctx.value("lab_markers"), outcomes, say("Does not know these results."))
+    return _by_answer(ctx.value("lab_markers"), findings, say("Does not know these results."))
 
 
-def disease_activity_score(ctx: RuleContext) -> Outcome:
+def disease_activity_score(ctx: RuleContext) -> Finding:
     value = ctx.value("disease_activity_score")
     if isinstance(value, dict):
         items = said_list([ctx.lexicon.sledai[i].name for i in value["items"]])
@@ -484,10 +487,10 @@ def disease_activity_score(ctx: RuleContext) -> Outcome:
                 "score at screening.",
                 **found,
             )
-        return Outcome(UNKNOWN, estimate)
+        return Finding(UNKNOWN, estimate)
     if value == "skipped":
-        return Outcome(UNKNOWN, say("Symptom checklist skipped."))
-    return Outcome(UNKNOWN, say("Symptoms not known."))
+        return Finding(UNKNOWN, say("Symptom checklist skipped."))
+    return Finding(UNKNOWN, say("Symptoms not known."))
 
 
 _ORGAN_PROBLEMS = {
@@ -499,45 +502,44 @@ _ORGAN_PROBLEMS = {
 }
 
 
-def organ_function(ctx: RuleContext) -> Outcome:
+def organ_function(ctx: RuleContext) -> Finding:
     value = ctx.value("organ_function")
     if not isinstance(value, dict):
-        return Outcome(UNKNOWN, say("Not sure about organ problems."))
+        return Finding(UNKNOWN, say("Not sure about organ problems."))
     if value.get("dialysis"):
-        return Outcome(NOT_MET, say("On dialysis."))
+        return Finding(NOT_MET, say("On dialysis."))
     problems = [
         _ORGAN_PROBLEMS[name]
         for name in ("kidney_failure", "liver_disease", "heart_failure", "oxygen", "transfusion")
         if value.get(name)
     ]
     if problems:
-        return Outcome(
+        return Finding(
             UNKNOWN, say("Reports: {problems}. Check labs.", problems=said_list(problems))
         )
-    return Outcome(MET, say("Reports none of the listed organ problems."))
+    return Finding(MET, say("Reports none of the listed organ problems."))
 
 
-def not_pregnant(ctx: RuleContext) -> Outcome:
-    outcomes = {
-        "yes": Outcome(NOT_MET, say("Pregnant or breastfeeding now.")),
-        "no": Outcome(MET, say("Not pregnant or breastfeeding.")),
-        "not_applicable": Outcome(MET, say("Says pregnancy does not apply to them.")),
+def not_pregnant(ctx: RuleContext) -> Finding:
+    findings = {
+        "yes": Finding(NOT_MET, say("Pregnant or breastfeeding now.")),
+        "no": Finding(MET, say("Not pregnant or breastfeeding.")),
+        "not_applicable": Finding(MET, say("Says pregnancy does not apply to them.")),
     }
-    return _by_answer(ctx.value("pregnancy"), outcomes, say("Not sure whether pregnant."))
+    return _by_answer(ctx.value("pregnancy"), findings, say("Not sure whether pregnant."))
 
 
-def contraception(ctx: RuleContext) -> Outcome:
-    outcomes = {
-        "yes": Outcome(MET, say("Willing to use birth control for 12 months.")),
-        "no": Outcome(NOT_MET, say("Not willing to use birth control for 12 months.")),
-        # The spec: "does not apply" (after menopause, sterilised) is met, confirmed by the
-        # coordinator.
-        "not_applicable": Outcome(
+def contraception(ctx: RuleContext) -> Finding:
+    findings = {
+        "yes": Finding(MET, say("Willing to use birth control for 12 months.")),
+        "no": Finding(NOT_MET, say("Not willing to use birth control for 12 months.")),
+        # "Does not apply" (after menopause, sterilised) is met, confirmed by the coordinator.
+        "not_applicable": Finding(
             MET, say("Says birth control does not apply to them; confirm."), confirm=True
         ),
     }
     return _by_answer(
-        ctx.value("contraception"), outcomes, say("Not sure about using birth control.")
+        ctx.value("contraception"), findings, say("Not sure about using birth control.")
     )
 
 
@@ -551,10 +553,10 @@ _INFECTIONS = {
 _INFECTION_STATES = {"past": say("past"), "unclear": say("unclear")}
 
 
-def viral_infections(ctx: RuleContext) -> Outcome:
+def viral_infections(ctx: RuleContext) -> Finding:
     value = ctx.value("viral_infections")
     if not isinstance(value, dict):
-        return Outcome(UNKNOWN, say("Not sure about hepatitis B/C, HIV, syphilis, CMV."))
+        return Finding(UNKNOWN, say("Not sure about hepatitis B/C, HIV, syphilis, CMV."))
     failing = [_INFECTIONS[name] for name in ("hiv", "syphilis") if value.get(name)]
     failing += [
         say("active {infection}", infection=_INFECTIONS[name])
@@ -562,7 +564,7 @@ def viral_infections(ctx: RuleContext) -> Outcome:
         if value.get(name) == "active"
     ]
     if failing:
-        return Outcome(NOT_MET, say("Reports {infections}.", infections=said_list(failing)))
+        return Finding(NOT_MET, say("Reports {infections}.", infections=said_list(failing)))
     unclear = [
         say(
             "{infection} ({state})",
@@ -573,33 +575,33 @@ def viral_infections(ctx: RuleContext) -> Outcome:
         if value.get(name) in ("past", "unclear")
     ]
     if unclear:
-        return Outcome(
+        return Finding(
             UNKNOWN, say("Reports {infections}: check serology.", infections=said_list(unclear))
         )
     if value.get("cmv") == "past":
-        return Outcome(MET, say("Past CMV only; no listed infection now."))
-    return Outcome(MET, say("No hepatitis B/C, HIV, syphilis or active CMV reported."))
+        return Finding(MET, say("Past CMV only; no listed infection now."))
+    return Finding(MET, say("No hepatitis B/C, HIV, syphilis or active CMV reported."))
 
 
-def active_infection(ctx: RuleContext) -> Outcome:
+def active_infection(ctx: RuleContext) -> Finding:
     return _yes_no_rule(
         ctx.value("active_infection"),
-        yes=Outcome(NOT_MET_UNTIL, say("Infection being treated now; re-check once treated.")),
-        no=Outcome(MET, say("No infection being treated now.")),
+        yes=Finding(NOT_MET_UNTIL, say("Infection being treated now; re-check once treated.")),
+        no=Finding(MET, say("No infection being treated now.")),
         what=say("a current infection"),
     )
 
 
-def transplant(ctx: RuleContext) -> Outcome:
+def transplant(ctx: RuleContext) -> Finding:
     value = ctx.value("transplant")
     if value == "minor_only":
-        return Outcome(
+        return Finding(
             MET, say("Cornea/skin/bone graft only, not a major organ or marrow; confirm.")
         )
     return _yes_no_rule(
         value,
-        yes=Outcome(NOT_MET, say("Has had an organ or bone-marrow/stem-cell transplant.")),
-        no=Outcome(MET, say("No transplant.")),
+        yes=Finding(NOT_MET, say("Has had an organ or bone-marrow/stem-cell transplant.")),
+        no=Finding(MET, say("No transplant.")),
         what=say("a transplant"),
     )
 
@@ -633,10 +635,10 @@ def _e5_products(ctx: RuleContext) -> tuple[list[str], list[str]]:
     return products, unresolved
 
 
-def mrna_lnp(ctx: RuleContext) -> Outcome:
+def mrna_lnp(ctx: RuleContext) -> Finding:
     first = ctx.value("mrna_lnp")
     if _is_unsure(first):
-        return Outcome(UNKNOWN, say("Not sure about mRNA vaccines or LNP medicines in 2 years."))
+        return Finding(UNKNOWN, say("Not sure about mRNA vaccines or LNP medicines in 2 years."))
     products, unresolved = _e5_products(ctx)
     mrna = [p for p in products if ctx.lexicon.vaccine(p).kind == "mrna_lnp"]
     if mrna:
@@ -646,7 +648,7 @@ def mrna_lnp(ctx: RuleContext) -> Outcome:
         what = say("{names} (mRNA-LNP)", names=names)
         return washout(when, relativedelta(years=years), ctx.today, what)
     if unresolved:
-        return Outcome(
+        return Finding(
             UNKNOWN,
             say(
                 "{products} of unknown type (mRNA or not) within 2 years.",
@@ -656,17 +658,17 @@ def mrna_lnp(ctx: RuleContext) -> Outcome:
     named = [p for p in products if ctx.lexicon.vaccine(p).kind != "unknown_mrna"]
     if named:
         names = said_list([ctx.lexicon.vaccine(p).name for p in named])
-        return Outcome(MET, say("Only non-mRNA products: {names}.", names=names))
-    return Outcome(MET, say("No mRNA vaccine or LNP medicine in 2 years."))
+        return Finding(MET, say("Only non-mRNA products: {names}.", names=names))
+    return Finding(MET, say("No mRNA vaccine or LNP medicine in 2 years."))
 
 
-def cardiac_events(ctx: RuleContext) -> Outcome:
+def cardiac_events(ctx: RuleContext) -> Finding:
     answer = ctx.value("cardiac_events")
     months = ctx.params["washout_months"]
     if answer == "no":
-        return Outcome(MET, say("No serious heart event in {months} months.", months=months))
+        return Finding(MET, say("No serious heart event in {months} months.", months=months))
     if answer != "yes":
-        return Outcome(UNKNOWN, say("Not sure about recent heart events."))
+        return Finding(UNKNOWN, say("Not sure about recent heart events."))
     return washout(
         ctx.value("cardiac_events_when"),
         relativedelta(months=months),
@@ -679,10 +681,10 @@ def cardiac_events(ctx: RuleContext) -> Outcome:
 UNNAMED_FLU = "flu_unspecified"
 
 
-def live_vaccine(ctx: RuleContext) -> Outcome:
+def live_vaccine(ctx: RuleContext) -> Finding:
     value = ctx.value("live_vaccine")
     if _is_unsure(value):
-        return Outcome(UNKNOWN, say("Not sure about vaccines in the last 30 days."))
+        return Finding(UNKNOWN, say("Not sure about vaccines in the last 30 days."))
     products = list(_vaccine_value(ctx, "live_vaccine").get("products", []))
     flu_form = _vaccine_value(ctx, "flu_vaccine_type").get("products", [])
     if UNNAMED_FLU in products and flu_form:
@@ -698,40 +700,40 @@ def live_vaccine(ctx: RuleContext) -> Outcome:
     unclear = [p for p, kind in kinds.items() if kind not in ("mrna_lnp", "other", "unknown_mrna")]
     if unclear:
         names = said_list([ctx.lexicon.vaccine(p).name for p in unclear])
-        return Outcome(UNKNOWN, say("{names}: could be a live vaccine; check which.", names=names))
+        return Finding(UNKNOWN, say("{names}: could be a live vaccine; check which.", names=names))
     if products or (isinstance(value, dict) and value.get("generic_covid")):
         names = said_list(
             [ctx.lexicon.vaccine(p).name for p in products], empty=say("COVID-19 shot")
         )
-        return Outcome(MET, say("Only non-live vaccines in 30 days: {names}.", names=names))
-    return Outcome(MET, say("No vaccine in the last 30 days."))
+        return Finding(MET, say("Only non-live vaccines in 30 days: {names}.", names=names))
+    return Finding(MET, say("No vaccine in the last 30 days."))
 
 
-def asthma_allergy(ctx: RuleContext) -> Outcome:
+def asthma_allergy(ctx: RuleContext) -> Finding:
     value = ctx.value("asthma_allergy")
     if value == "hay_fever_only":
-        return Outcome(MET, say("Mild hay fever only."))
+        return Finding(MET, say("Mild hay fever only."))
     if value == "mild_allergy":
-        return Outcome(MET, say("A mild allergic reaction only (no severe reaction named)."))
+        return Finding(MET, say("A mild allergic reaction only (no severe reaction named)."))
     return _yes_no_rule(
         value,
-        yes=Outcome(NOT_MET, say("Has asthma or a severe allergy.")),
-        no=Outcome(MET, say("No asthma or severe allergy.")),
+        yes=Finding(NOT_MET, say("Has asthma or a severe allergy.")),
+        no=Finding(MET, say("No asthma or severe allergy.")),
         what=say("asthma or severe allergy"),
     )
 
 
-def information_only(ctx: RuleContext) -> Outcome:
+def information_only(ctx: RuleContext) -> Finding:
     value = ctx.value("travel")
     said = {"yes": say("yes"), "no": say("no")}.get(value) or say("not sure")
-    return Outcome(INFORMATION, say("Able to travel to Hefei for visits: {said}.", said=said))
+    return Finding(INFORMATION, say("Able to travel to Hefei for visits: {said}.", said=said))
 
 
 @dataclass(frozen=True)
 class Rule:
     """A rule function and the parameters the trial definition must give it."""
 
-    judge: Callable[[RuleContext], Outcome]
+    judge: Callable[[RuleContext], Finding]
     params: frozenset[str] = frozenset()
 
 

@@ -35,19 +35,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from patients import post, screen  # noqa: E402
+from patients import ELIGIBLE_ANSWERS, post, screen  # noqa: E402
 from stack import BIN, Stack, StackConfig, answers, free_port  # noqa: E402
 
-from bot.engine import assess, next_question, read_answer  # noqa: E402
+from bot.eligibility import assess, next_question, read_answer  # noqa: E402
 from bot.trial import load_trial  # noqa: E402
 
 TRIAL = load_trial()
-PATIENT = yaml.safe_load((ROOT / "tests/bot/patients.yml").read_text(encoding="utf-8"))["base"]
+# The engine judges the answers of the patient the serving benchmark plays (scripts/patients.py).
+PATIENT = {q.id: ELIGIBLE_ANSWERS[q.id] for q in TRIAL.questions if q.id in ELIGIBLE_ANSWERS}
 TODAY = date(2026, 11, 24)
 FLOOR_DIR = ROOT / "var" / "bench" / "floor"
 # The moodbot's own conversations (rasa init's stories), said the way its NLU data says them.

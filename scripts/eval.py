@@ -55,12 +55,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.trial import load_trial  # noqa: E402 (after the path is set)
+from bot.eligibility import LIKELY_ELIGIBLE, OUTCOMES  # noqa: E402 (after the path is set)
+from bot.trial import load_trial  # noqa: E402
 from scripts.patients import post  # noqa: E402
 
 EVAL_DIR = ROOT / "tests" / "eval"
 QUESTION_IDS = frozenset(question.id for question in load_trial().questions)
-OUTCOMES = ("likely_eligible", "needs_review", "not_eligible_now", "not_eligible")
 MAX_PATIENT_MESSAGES = 60
 TRANSCRIPT_TAIL_TURNS = 6
 
@@ -394,7 +394,7 @@ def report(results: list[Result], full: bool) -> str:
     total = len(results)
     right = [r for r in results if r.right]
     wrong_likely = [
-        r for r in results if r.outcome == "likely_eligible" and r.conversation.expect != r.outcome
+        r for r in results if r.outcome == LIKELY_ELIGIBLE and r.conversation.expect != r.outcome
     ]
     no_outcome = [r for r in results if r.outcome is None]
     wrong = [r for r in results if not r.right]
@@ -445,7 +445,7 @@ def replay(conversation: Conversation) -> Result:
     """One conversation through the parsers and the engine only, as the actions read answers:
     no NLU, no digressions, no read-backs. Seconds instead of minutes, for a developer checking
     a parser change against every conversation; the stack run is the measurement."""
-    from bot.engine import Answer, assess, follow_ups_answered, next_question, read_answer
+    from bot.eligibility import Answer, assess, follow_ups_answered, next_question, read_answer
     from bot.parsing import UNSURE
     from bot.parsing.context import answered_for
 

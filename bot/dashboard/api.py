@@ -5,14 +5,17 @@ POST requests need the CSRF token in the `X-CSRFToken` header (get it from /api/
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
 from bot.dashboard.funnel import funnel_data
-from bot.dashboard.queue import audit_list, filters_from
+from bot.dashboard.lookups import referral_or_404
+from bot.dashboard.queue import filters_from, listed_referrals
 from bot.dashboard.referral import viewed_referral
 from bot.dashboard.security import current_username, now, store
+from bot.eligibility import VERDICT_RECORD_FIELDS, VERDICT_STATUSES
 from bot.store import repository
+from bot.trial import CRITERION_KINDS
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -34,10 +37,8 @@ def referrals():
     """The queue: referrals (without transcripts) and counts per status (an audited read)."""
     filters = filters_from(request.args)
     with store() as db_session:
-        found = repository.list_referrals(session=db_session, filters=filters)
-        counts = repository.count_referrals_by_status(session=db_session, filters=filters)
+        found, counts = listed_referrals(db_session, filters, "api_referrals_listed")
         listed = [repository.referral_as_dict(referral) for referral in found]
-        audit_list(db_session, "api_referrals_listed", filters, len(listed))
     return jsonify(counts=counts, referrals=listed)
 
 
@@ -59,8 +60,7 @@ def change_status(referral_id: int):
     if not isinstance(new_status, str) or not isinstance(note, str):
         return jsonify(error="send {'status': str, 'note': str}"), 400
     with store() as db_session:
-        if repository.get_referral(session=db_session, referral_id=referral_id) is None:
-            abort(404)
+        referral_or_404(db_session, referral_id)
         try:
             changed = repository.change_status(
                 session=db_session,
@@ -84,8 +84,7 @@ def add_note(referral_id: int):
     if not isinstance(text, str) or not text.strip():
         return jsonify(error="send {'text': non-empty str}"), 400
     with store() as db_session:
-        if repository.get_referral(session=db_session, referral_id=referral_id) is None:
-            abort(404)
+        referral_or_404(db_session, referral_id)
         note = repository.add_note(
             session=db_session,
             referral_id=referral_id,
@@ -136,6 +135,12 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _json_body(required: list[str], properties: dict) -> dict:
+    """A POST's required JSON object body."""
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 _ID_PARAMETER = {
     "name": "referral_id",
     "in": "path",
@@ -145,6 +150,23 @@ _ID_PARAMETER = {
 _UNAUTHORISED = _json(_ref("Error"), "not signed in")
 _NOT_FOUND = _json(_ref("Error"), "no such referral")
 _STRING_OR_NULL = {"type": "string", "nullable": True}
+# One property per field of the stored verdict record (bot.eligibility.VerdictRecord), in its
+# order; a field without a schema here fails at import.
+_VERDICT_FIELD_SCHEMAS = {
+    "criterion": {"type": "string"},
+    "item": {"type": "string", "description": "protocol item, e.g. I1 or E5"},
+    "kind": {"type": "string", "enum": list(CRITERION_KINDS)},
+    "verdict": {"type": "string", "enum": list(VERDICT_STATUSES)},
+    "reason": {"type": "string"},
+    "reason_i18n": {
+        "nullable": True,
+        "description": "how the English reason was composed: "
+        '{"t": template, "p": params}, {"j": [...]} or {"l": [...]}',
+    },
+    "words": {"type": "string", "description": "the patient's own words"},
+    "parsed": {"description": "the parsed value (any JSON)"},
+    "until": {**_STRING_OR_NULL, "format": "date"},
+}
 
 OPENAPI: dict = {
     "openapi": "3.0.3",
@@ -161,22 +183,10 @@ OPENAPI: dict = {
         },
         "schemas": {
             "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
-            "Answer": {
+            "CriterionVerdict": {
                 "type": "object",
                 "properties": {
-                    "criterion": {"type": "string"},
-                    "item": {"type": "string", "description": "protocol item, e.g. I1 or E5"},
-                    "kind": {"type": "string", "enum": list(repository.CRITERION_KINDS)},
-                    "verdict": {"type": "string", "enum": list(repository.VERDICTS)},
-                    "reason": {"type": "string"},
-                    "reason_i18n": {
-                        "nullable": True,
-                        "description": "how the English reason was composed: "
-                        '{"t": template, "p": params}, {"j": [...]} or {"l": [...]}',
-                    },
-                    "words": {"type": "string", "description": "the patient's own words"},
-                    "parsed": {"description": "the parsed value (any JSON)"},
-                    "until": {**_STRING_OR_NULL, "format": "date"},
+                    field: _VERDICT_FIELD_SCHEMAS[field] for field in VERDICT_RECORD_FIELDS
                 },
             },
             "Referral": {
@@ -193,7 +203,7 @@ OPENAPI: dict = {
                     "status": {"type": "string", "enum": list(repository.STATUS_TRANSITIONS)},
                     "status_changed_at": {"type": "string", "format": "date-time"},
                     "screening": {"type": "object"},
-                    "answers": {"type": "array", "items": _ref("Answer")},
+                    "answers": {"type": "array", "items": _ref("CriterionVerdict")},
                     "notes": {"type": "array", "items": {"type": "object"}},
                     "transcript": {
                         "type": "array",
@@ -281,21 +291,9 @@ OPENAPI: dict = {
                 "screen_failed / unreachable / withdrawn)",
                 "security": [{"session": [], "csrf": []}],
                 "parameters": [_ID_PARAMETER],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["status"],
-                                "properties": {
-                                    "status": {"type": "string"},
-                                    "note": {"type": "string"},
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _json_body(
+                    ["status"], {"status": {"type": "string"}, "note": {"type": "string"}}
+                ),
                 "responses": {
                     "200": _json(
                         {
@@ -316,18 +314,7 @@ OPENAPI: dict = {
                 "summary": "Add a timestamped note",
                 "security": [{"session": [], "csrf": []}],
                 "parameters": [_ID_PARAMETER],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["text"],
-                                "properties": {"text": {"type": "string"}},
-                            }
-                        }
-                    },
-                },
+                "requestBody": _json_body(["text"], {"text": {"type": "string"}}),
                 "responses": {
                     "201": _json({"type": "object"}, "the note"),
                     "400": _json(_ref("Error"), "bad body or missing CSRF token"),

@@ -9,15 +9,7 @@ never its data). Every route is POST or a bare form, behind the login and CSRF l
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError

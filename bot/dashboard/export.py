@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 
 from bot.dashboard.fhir import questionnaire_response
+from bot.dashboard.lookups import referral_or_404
 from bot.dashboard.queue import audit_list, filters_from
 from bot.dashboard.security import current_username, now, store
 from bot.store import repository
@@ -83,9 +84,7 @@ def queue_csv():
 def referral_fhir(referral_id: int):
     """One referral as a FHIR R4 QuestionnaireResponse (JSON)."""
     with store() as db_session:
-        referral = repository.get_referral(session=db_session, referral_id=referral_id)
-        if referral is None:
-            abort(404)
+        referral = referral_or_404(db_session, referral_id)
         resource = questionnaire_response(referral)
         repository.record_audit(
             session=db_session,

@@ -27,7 +27,7 @@ REFERENCE_CODE_SYSTEM = "urn:hn2301:referral-reference-code"
 def questionnaire_response(referral: Referral) -> QuestionnaireResponse:
     """The referral's screening as a validated QuestionnaireResponse."""
     screening = referral.screening
-    items = [_criterion_group(answer) for answer in screening.answers]
+    items = [_criterion_group(verdict) for verdict in screening.verdicts]
     items.append(
         _item(
             "outcome",

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext
 
 from bot.dashboard.language import OUTCOME_LABELS
+from bot.dashboard.lookups import days_as_query, filter_days
 from bot.dashboard.security import current_username, now, store
 from bot.store import repository
 from bot.trial import load_trial
@@ -59,16 +60,9 @@ def chart_bars(counts: dict[str, int]) -> list[Bar]:
     ]
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 def _days_said(since: date | None, until: date | None) -> str:
     """The funnel's day filter as the audit trail records list filters."""
-    days = [f"{key}={day.isoformat()}" for key, day in (("from", since), ("to", until)) if day]
+    days = [f"{key}={day}" for key, day in days_as_query(since, until).items()]
     return " ".join(days) or "no filter"
 
 
@@ -104,7 +98,7 @@ def funnel_data(
 @blueprint.route("/funnel")
 def index():
     """The funnel page (optionally between two days)."""
-    since, until = _day(request.args.get("from")), _day(request.args.get("to"))
+    since, until = filter_days(request.args)
     counts, reasons = funnel_data(since, until)
     bars = chart_bars(counts)
     return render_template(

@@ -287,7 +287,7 @@ def _filters_said(text: str) -> str | None:
     return ", ".join(said)
 
 
-def to_verify_entry(entry: str, answers=()) -> str:
+def to_verify_entry(entry: str, verdicts=()) -> str:
     """A stored "to verify" line in the coordinator's language.
 
     The engine writes "<items> <summary>: <reason>" for a criterion to check and
@@ -304,9 +304,9 @@ def to_verify_entry(entry: str, answers=()) -> str:
             reason = entry[len(prefix) :]
             said = next(
                 (
-                    answer_reason(answer)
-                    for answer in answers
-                    if answer.criterion == criterion.id and answer.reason == reason
+                    answer_reason(verdict)
+                    for verdict in verdicts
+                    if verdict.criterion == criterion.id and verdict.reason == reason
                 ),
                 None,
             )
@@ -366,7 +366,7 @@ def N_(message: str) -> str:
     return message
 
 
-# Reasons the engine writes as plain strings (bot/engine.py), marked here for the catalog.
+# Reasons the engine writes as plain strings (bot/eligibility.py), marked here for the catalog.
 ENGINE_REASONS = (N_("Not asked yet."), N_("Not asked: the screening ended early."))
 
 

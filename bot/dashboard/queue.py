@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from bot.dashboard import notifications
+from bot.dashboard.lookups import days_as_query, filter_days
 from bot.dashboard.security import current_username, now, store
 from bot.store import repository
 from bot.trial import load_trial
@@ -19,24 +18,21 @@ def filters_from(args: MultiDict) -> repository.ReferralFilters:
     """The queue filters in a query string; unknown values are ignored rather than guessed."""
     status = args.get("status") or None
     outcome = args.get("outcome") or None
+    created_from, created_to = filter_days(args)
     return repository.ReferralFilters(
         status=status if status in repository.STATUS_TRANSITIONS else None,
         outcome=outcome if outcome in repository.OUTCOMES else None,
-        created_from=_day(args.get("from")),
-        created_to=_day(args.get("to")),
+        created_from=created_from,
+        created_to=created_to,
         timezone=load_trial(current_app.config["TRIAL_ID"]).timezone,  # the site's days
     )
 
 
 def filters_as_query(filters: repository.ReferralFilters) -> dict[str, str]:
     """The filters back as query-string values (for links to the CSV export)."""
-    values = {
-        "status": filters.status,
-        "outcome": filters.outcome,
-        "from": filters.created_from.isoformat() if filters.created_from else None,
-        "to": filters.created_to.isoformat() if filters.created_to else None,
-    }
-    return {key: value for key, value in values.items() if value}
+    values = {"status": filters.status, "outcome": filters.outcome}
+    codes = {key: value for key, value in values.items() if value}
+    return codes | days_as_query(filters.created_from, filters.created_to)
 
 
 def audit_list(db_session, action: str, filters: repository.ReferralFilters, rows: int) -> None:
@@ -56,11 +52,15 @@ def audit_list(db_session, action: str, filters: repository.ReferralFilters, row
     )
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+def listed_referrals(
+    db_session, filters: repository.ReferralFilters, action: str
+) -> tuple[list, dict[str, int]]:
+    """The referrals matching `filters`, newest first, and the counts per status (the queue page
+    and `GET /api/referrals`), their read recorded as `action` (see `audit_list`)."""
+    referrals = repository.list_referrals(session=db_session, filters=filters)
+    counts = repository.count_referrals_by_status(session=db_session, filters=filters)
+    audit_list(db_session, action, filters, len(referrals))
+    return referrals, counts
 
 
 @blueprint.route("/")
@@ -68,9 +68,7 @@ def index():
     """The queue page (an audited read: the filters and the number of rows)."""
     filters = filters_from(request.args)
     with store() as db_session:
-        referrals = repository.list_referrals(session=db_session, filters=filters)
-        counts = repository.count_referrals_by_status(session=db_session, filters=filters)
-        audit_list(db_session, "queue_viewed", filters, len(referrals))
+        referrals, counts = listed_referrals(db_session, filters, "queue_viewed")
         unsent = notifications.unsent(session=db_session)
     return render_template(
         "queue.html",

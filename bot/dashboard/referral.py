@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from bot import i18n
 from bot.dashboard.language import STATUS_LABELS
+from bot.dashboard.lookups import referral_or_404
 from bot.dashboard.security import current_username, now, store
 from bot.store import repository
 from bot.trial import load_trial
@@ -25,9 +17,7 @@ blueprint = Blueprint("referral", __name__)
 
 def viewed_referral(db_session, referral_id: int, detail: str = ""):
     """The referral, its view recorded in the audit trail (page or API); 404 if there is none."""
-    referral = repository.get_referral(session=db_session, referral_id=referral_id)
-    if referral is None:
-        abort(404)
+    referral = referral_or_404(db_session, referral_id)
     repository.record_audit(
         session=db_session,
         actor=current_username(),
@@ -62,10 +52,7 @@ def change_status(referral_id: int):
     new_status = request.form.get("status", "")
     note = request.form.get("note", "").strip()
     with store() as db_session:
-        found = repository.get_referral(session=db_session, referral_id=referral_id)
-        if found is None:
-            abort(404)
-        old_status = found.status
+        old_status = referral_or_404(db_session, referral_id).status
         try:
             repository.change_status(
                 session=db_session,
@@ -94,8 +81,7 @@ def add_note(referral_id: int):
     """A timestamped note by the signed-in coordinator."""
     text = request.form.get("text", "").strip()
     with store() as db_session:
-        if repository.get_referral(session=db_session, referral_id=referral_id) is None:
-            abort(404)
+        referral_or_404(db_session, referral_id)
         if text:
             repository.add_note(
                 session=db_session,

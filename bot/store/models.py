@@ -82,12 +82,12 @@ class Screening(Base):
     # are stored as they wrote them, in that language.
     language = Column(String(8), nullable=False, default="en", server_default="en")
 
-    answers = relationship(
-        "Answer",
+    verdicts = relationship(
+        "CriterionVerdict",
         back_populates="screening",
         cascade="all, delete-orphan",
         passive_deletes=True,
-        order_by="Answer.position",
+        order_by="CriterionVerdict.position",
     )
     referral = relationship(
         "Referral",
@@ -98,8 +98,11 @@ class Screening(Base):
     )
 
 
-class Answer(Base):
-    """One criterion's verdict, with the patient's own words beside it for the coordinator."""
+class CriterionVerdict(Base):
+    """One criterion's verdict, with the patient's own words beside it for the coordinator.
+
+    One column per field of the stored verdict record (bot.eligibility.VerdictRecord). The table
+    keeps its first name, "answer" (renaming it would need a migration for nothing)."""
 
     __tablename__ = "answer"
     __table_args__ = (UniqueConstraint("screening_pk", "criterion"),)
@@ -121,7 +124,7 @@ class Answer(Base):
     parsed = Column(JSON)
     until = Column(Date)
 
-    screening = relationship("Screening", back_populates="answers")
+    screening = relationship("Screening", back_populates="verdicts")
 
 
 class Referral(Base):

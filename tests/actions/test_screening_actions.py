@@ -8,7 +8,7 @@ import yaml
 
 from actions import screening
 from actions.common import TRIAL
-from bot.engine import read_answer
+from bot.eligibility import read_answer
 from bot.parsing import UNSURE
 from bot.store import repository
 from tests.actions.conftest import ROOT, make_tracker

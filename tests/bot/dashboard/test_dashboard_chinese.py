@@ -16,7 +16,6 @@ from dashboard_helpers import (
     csrf_token,
     english_words,
     judged,
-    make_referral,
     sign_in,
     visible_text,
 )
@@ -27,11 +26,12 @@ from bot.parsing import UNSURE
 from bot.store import repository
 from bot.store.models import Coordinator
 from bot.trial import load_trial
+from tests.support.referrals import make_referral
 
 TRIAL = load_trial("hn2301")
 CATALOG = i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / "dashboard.po"
 
-# A Chinese patient's referral, with the engine's own to-verify lines (built as bot/engine.py
+# A Chinese patient's referral, with the engine's own to-verify lines (built as bot/eligibility.py
 # builds them) and words typed with odd spacing, a line break and mixed scripts.
 PATIENT_WORDS = "我今年 38岁，  2019年确诊\n在吃 Plaquenil 和美卓乐"
 PATIENT = {
@@ -352,7 +352,7 @@ def test_every_reason_the_engine_writes_for_the_sample_patients_reads_in_chinese
     dashboard says each one in Chinese from the catalog, with nothing left in English but
     names and codes."""
     from bot.dashboard.language import answer_reason
-    from tests.bot.test_engine import CASES_FILE, play
+    from tests.bot.test_eligibility import CASES_FILE, play
 
     seen = set()
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):

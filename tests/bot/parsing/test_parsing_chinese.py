@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import read_answer
+from bot.eligibility import read_answer
 from bot.parsing import UNSURE
 from bot.trial import load_trial
 

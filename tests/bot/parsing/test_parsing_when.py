@@ -236,7 +236,7 @@ def test_a_few_units_ago_is_a_range_in_the_past(few, unit, lead):
 
 
 def test_read_answer_dates_an_age_then_from_the_age_answer(today):
-    from bot.engine import Answer, read_answer
+    from bot.eligibility import Answer, read_answer
     from bot.trial import load_trial
 
     trial = load_trial()

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from bot.store import repository as repo
 from bot.store.db import session_scope
-from bot.store.models import Answer, AuditEvent, Referral, ReferralNote, Screening
+from bot.store.models import AuditEvent, CriterionVerdict, Referral, ReferralNote, Screening
+from tests.support.referrals import assess, consent, refer
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 TRIAL = "hn2301"
@@ -65,30 +66,24 @@ TRANSCRIPT = [
 
 
 def _screen(session, conversation_id="conv-1", outcome="likely_eligible", verdicts=VERDICTS):
-    repo.record_consent(
-        session=session, conversation_id=conversation_id, trial_id=TRIAL, consented_at=T0
-    )
-    return repo.save_assessment(
-        session=session,
-        conversation_id=conversation_id,
+    consent(session, conversation_id, at=T0)
+    return assess(
+        session,
+        conversation_id,
+        at=T0 + timedelta(minutes=8),
         outcome=outcome,
-        main_reason="",
-        recheck_date=None,
         to_verify=["I5 labs", "E9 investigator judgement"],
         verdicts=verdicts,
-        finished_at=T0 + timedelta(minutes=8),
     )
 
 
 def _refer(session, conversation_id="conv-1", name="Li Wei"):
-    return repo.create_referral(
-        session=session,
-        conversation_id=conversation_id,
+    return refer(
+        session,
+        conversation_id,
+        at=T0 + timedelta(minutes=9),
         name=name,
-        phone="+8613800138000",
         email="li@example.org",
-        preferred_time="mornings",
-        share_consent_at=T0 + timedelta(minutes=9),
         transcript=TRANSCRIPT,
     )
 
@@ -118,7 +113,7 @@ def test_assessment_round_trips_every_verdict_and_resaving_replaces_answers(engi
     with session_scope(engine) as session:
         _screen(session, outcome="not_eligible_now", verdicts=VERDICTS[1:])
     with session_scope(engine) as session:
-        answers = session.scalars(select(Answer.criterion)).all()
+        answers = session.scalars(select(CriterionVerdict.criterion)).all()
         screening = session.scalar(select(Screening))
     assert sorted(answers) == ["lab_markers", "mrna_lnp", "transplant"]
     assert screening.outcome == "not_eligible_now"
@@ -143,16 +138,7 @@ def test_assessment_without_consent_is_refused(engine):
 
 
 def _screen_without_consent(session):
-    repo.save_assessment(
-        session=session,
-        conversation_id="never-consented",
-        outcome="likely_eligible",
-        main_reason="",
-        recheck_date=None,
-        to_verify=[],
-        verdicts=[],
-        finished_at=T0,
-    )
+    assess(session, "never-consented", at=T0)
 
 
 def test_referral_gets_a_quotable_code_contact_and_transcript(engine):
@@ -179,16 +165,7 @@ def test_referral_gets_a_quotable_code_contact_and_transcript(engine):
 def test_referral_needs_a_way_to_reach_the_patient(engine):
     with pytest.raises(ValueError), session_scope(engine) as session:
         _screen(session)
-        repo.create_referral(
-            session=session,
-            conversation_id="conv-1",
-            name="Li",
-            phone=None,
-            email=None,
-            preferred_time="",
-            share_consent_at=T0,
-            transcript=[],
-        )
+        refer(session, at=T0, name="Li", phone=None, email=None, preferred_time="")
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Screening)) == 0
 
@@ -197,9 +174,7 @@ def test_referral_needs_a_way_to_reach_the_patient(engine):
 def test_only_likely_eligible_or_needs_review_screenings_are_referred(engine, outcome):
     with pytest.raises(repo.NotReferable), session_scope(engine) as session:
         if outcome is None:
-            repo.record_consent(
-                session=session, conversation_id="conv-1", trial_id=TRIAL, consented_at=T0
-            )
+            consent(session, at=T0)
         else:
             _screen(session, outcome=outcome)
         _refer(session)
@@ -291,7 +266,7 @@ def test_funnel_counts_every_step_and_top_reasons(engine):
         referral = _refer(session, "a")
         _screen(session, "b", outcome="not_eligible", verdicts=failing_age)
         _screen(session, "c", outcome="not_eligible", verdicts=failing_age)
-        repo.record_consent(session=session, conversation_id="d", trial_id=TRIAL, consented_at=T0)
+        consent(session, "d", at=T0)
         for status in ("contacted", "visit_scheduled", "enrolled"):
             repo.change_status(
                 session=session,
@@ -340,7 +315,7 @@ def test_describe_and_delete_remove_everything_but_an_anonymous_audit(engine):
     with session_scope(engine) as session:
         assert repo.delete_conversation_data(session=session, conversation_id="conv-1")
     with session_scope(engine) as session:
-        for model in (Screening, Answer, Referral, ReferralNote):
+        for model in (Screening, CriterionVerdict, Referral, ReferralNote):
             assert session.scalar(select(func.count()).select_from(model)) == 0
         empty = repo.describe_conversation_data(session=session, conversation_id="conv-1")
         deletion = session.scalars(

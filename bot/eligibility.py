@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from bot.parsing import parse_answer
 from bot.parsing.context import as_the_patient
@@ -25,6 +25,7 @@ from bot.rules import (
     PREDICATES,
     RULES,
     UNKNOWN,
+    VERDICT_STATUSES,
     Answer,
     RuleContext,
     reason_tree,
@@ -36,6 +37,30 @@ NEEDS_REVIEW = "needs_review"
 NOT_ELIGIBLE_NOW = "not_eligible_now"
 NOT_ELIGIBLE = "not_eligible"
 OUTCOMES = (LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ELIGIBLE_NOW, NOT_ELIGIBLE)
+# The outcomes whose screening may be passed to the study team (bot.store.repository checks it
+# when a referral is made; the chat offers the referral only for these).
+REFERABLE_OUTCOMES = (LIKELY_ELIGIBLE, NEEDS_REVIEW)
+
+
+class VerdictRecord(TypedDict):
+    """A verdict as it is stored and served: the one record from the engine through the
+    referral store to the JSON API. `Verdict.to_dict` writes it, a stored row
+    (bot.store.models.CriterionVerdict) keeps it one column each, the store's
+    `verdict_as_dict` reads it back, and the dashboard API's "CriterionVerdict" schema
+    describes it; tests hold all of them to these fields."""
+
+    criterion: str
+    item: str  # the protocol items, e.g. "I1" or "I8/E4"
+    kind: str  # bot.trial.CRITERION_KINDS
+    verdict: str  # Verdict.status: one of VERDICT_STATUSES
+    reason: str
+    reason_i18n: dict[str, Any] | None  # how the English reason was composed (reason_tree)
+    words: str  # the patient's own words
+    parsed: dict[str, Any] | None
+    until: str | None  # an ISO date
+
+
+VERDICT_RECORD_FIELDS: tuple[str, ...] = tuple(VerdictRecord.__annotations__)
 
 
 @dataclass(frozen=True)
@@ -43,11 +68,11 @@ class Verdict:
     """One criterion judged: what was decided, why, and from which words."""
 
     criterion: str
-    items: str
+    item: str  # the protocol items, e.g. "I8/E4"
     kind: str
     summary: str
     about: str
-    verdict: str
+    status: str  # one of VERDICT_STATUSES: met, not_met, not_met_until, unknown, ...
     reason: str
     explain: str
     words: str
@@ -55,20 +80,20 @@ class Verdict:
     until: date | None = None
     confirm: bool = False  # met, but on the coordinator's "to verify" list
 
-    def to_dict(self) -> dict[str, Any]:
-        """The shape the referral store keeps (see bot.store.repository.save_assessment)."""
-        return {
-            "criterion": self.criterion,
-            "item": self.items,
-            "kind": self.kind,
-            "verdict": self.verdict,
-            "reason": self.reason,
+    def to_dict(self) -> VerdictRecord:
+        """The record the referral store keeps (see bot.store.repository.save_assessment)."""
+        return VerdictRecord(
+            criterion=self.criterion,
+            item=self.item,
+            kind=self.kind,
+            verdict=self.status,
+            reason=self.reason,
             # how the English reason was composed, so the dashboard can translate it
-            "reason_i18n": reason_tree(self.reason),
-            "words": self.words,
-            "parsed": self.parsed,
-            "until": self.until.isoformat() if self.until else None,
-        }
+            reason_i18n=reason_tree(self.reason),
+            words=self.words,
+            parsed=self.parsed,
+            until=self.until.isoformat() if self.until else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -80,7 +105,9 @@ class Assessment:
     main_reason: str
     recheck_date: date | None
     to_verify: tuple[str, ...]
-    decided: bool
+    # A permanent "not met" settles the outcome: no answer still to come can change it, so
+    # nothing more is asked.
+    final: bool
 
     def verdict(self, criterion_id: str) -> Verdict:
         return next(v for v in self.verdicts if v.criterion == criterion_id)
@@ -196,21 +223,21 @@ def _judge(criterion: Criterion, trial: Trial, counted: dict[str, Answer], today
     words = " / ".join(counted[q].text for q in criterion.uses if q in counted)
     parsed = {q: counted[q].value for q in criterion.uses if q in counted}
     if any(q not in counted for q in applicable):
-        verdict, reason, until, confirm = PENDING, "Not asked yet.", None, False
+        status, reason, until, confirm = PENDING, "Not asked yet.", None, False
     else:
         context = RuleContext(
             answers=counted, today=today, lexicon=trial.lexicon, params=criterion.params
         )
         found = RULES[criterion.rule].judge(context)
-        verdict, reason, until = found.verdict, found.reason, found.until
+        status, reason, until = found.status, found.reason, found.until
         confirm = found.confirm
     return Verdict(
         criterion=criterion.id,
-        items=criterion.items,
+        item=criterion.items,
         kind=criterion.kind,
         summary=criterion.summary,
         about=criterion.about,
-        verdict=verdict,
+        status=status,
         reason=reason,
         explain=criterion.explain,
         words=words,
@@ -221,24 +248,24 @@ def _judge(criterion: Criterion, trial: Trial, counted: dict[str, Answer], today
 
 
 def _outcome(verdicts: list[Verdict]) -> tuple[str, str, date | None]:
-    failing = [v for v in verdicts if v.verdict == NOT_MET]
+    failing = [v for v in verdicts if v.status == NOT_MET]
     if failing:
         return NOT_ELIGIBLE, failing[0].explain, None
-    waiting = [v for v in verdicts if v.verdict == NOT_MET_UNTIL]
+    waiting = [v for v in verdicts if v.status == NOT_MET_UNTIL]
     if waiting:
         dates = [v.until for v in waiting]
         recheck = max(dates) if all(dates) else None
         return NOT_ELIGIBLE_NOW, waiting[0].explain, recheck
-    if any(v.verdict in (UNKNOWN, PENDING) and v.kind == "self_reported" for v in verdicts):
+    if any(v.status in (UNKNOWN, PENDING) and v.kind == "self_reported" for v in verdicts):
         return NEEDS_REVIEW, "", None
     return LIKELY_ELIGIBLE, "", None
 
 
 def _to_verify(trial: Trial, verdicts: list[Verdict]) -> tuple[str, ...]:
     unknowns = [
-        f"{v.items} {v.summary}: {v.reason}"
+        f"{v.item} {v.summary}: {v.reason}"
         for v in verdicts
-        if (v.verdict in (UNKNOWN, PENDING) and v.kind != "information") or v.confirm
+        if (v.status in (UNKNOWN, PENDING) and v.kind != "information") or v.confirm
     ]
     checks = [f"{check.item} {check.text}" for check in trial.coordinator_checks]
     return (*unknowns, *checks)
@@ -248,8 +275,8 @@ def assess(trial: Trial, answers: Mapping[str, Answer], today: date) -> Assessme
     """Judge every criterion from the answers so far and derive the outcome."""
     counted = counted_answers(trial, answers)
     verdicts = [_judge(criterion, trial, counted, today) for criterion in trial.criteria]
-    if any(v.verdict == NOT_MET for v in verdicts):
-        verdicts = [v if v.verdict != PENDING else _not_asked(v) for v in verdicts]
+    if any(v.status == NOT_MET for v in verdicts):
+        verdicts = [v if v.status != PENDING else _not_asked(v) for v in verdicts]
     outcome, main_reason, recheck = _outcome(verdicts)
     return Assessment(
         outcome=outcome,
@@ -257,7 +284,7 @@ def assess(trial: Trial, answers: Mapping[str, Answer], today: date) -> Assessme
         main_reason=main_reason,
         recheck_date=recheck,
         to_verify=_to_verify(trial, verdicts),
-        decided=outcome == NOT_ELIGIBLE,
+        final=outcome == NOT_ELIGIBLE,
     )
 
 
@@ -265,7 +292,7 @@ def _not_asked(verdict: Verdict) -> Verdict:
     return Verdict(
         **{
             **verdict.__dict__,
-            "verdict": UNKNOWN,
+            "status": UNKNOWN,
             "reason": "Not asked: the screening ended early.",
         }
     )
@@ -277,7 +304,7 @@ def next_question(trial: Trial, answers: Mapping[str, Answer], today: date) -> Q
     Finished means every question that still applies is answered, or a permanent "not met" is
     already certain (nobody should answer twenty more questions to hear "no").
     """
-    if assess(trial, answers, today).decided:
+    if assess(trial, answers, today).final:
         return None
     counted = counted_answers(trial, answers)
     for question in trial.questions:
@@ -306,10 +333,14 @@ __all__ = [
     "NOT_MET_UNTIL",
     "OUTCOMES",
     "PENDING",
+    "REFERABLE_OUTCOMES",
     "UNKNOWN",
+    "VERDICT_RECORD_FIELDS",
+    "VERDICT_STATUSES",
     "Answer",
     "Assessment",
     "Verdict",
+    "VerdictRecord",
     "assess",
     "counted_answers",
     "next_question",

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from dateutil.relativedelta import relativedelta
 
-from bot import engine
-from bot.engine import Answer, assess, next_question, progress, read_answer
+from bot import eligibility
+from bot.eligibility import Answer, assess, next_question, progress, read_answer
 from bot.parsing import UNSURE
 from bot.trial import load_trial
 
@@ -41,7 +41,7 @@ def test_whole_patient(case):
     for question_id in case.get("asked_not", []):
         assert question_id not in asked
     for criterion, verdict in case.get("verdicts", {}).items():
-        assert result.verdict(criterion).verdict == verdict, result.verdict(criterion).reason
+        assert result.verdict(criterion).status == verdict, result.verdict(criterion).reason
     if "recheck_date" in case:
         assert result.recheck_date == case["recheck_date"]
     if "main_reason_contains" in case:
@@ -51,7 +51,7 @@ def test_whole_patient(case):
 def test_at_least_twenty_whole_patient_cases_cover_every_outcome():
     cases = CASES_FILE["cases"]
     assert len(cases) >= 20
-    assert {case["outcome"] for case in cases} == set(engine.OUTCOMES)
+    assert {case["outcome"] for case in cases} == set(eligibility.OUTCOMES)
 
 
 # --- boundaries, with parsed values so each rule is tested on its own -----------------------
@@ -88,7 +88,7 @@ def ago(**delta) -> dict[str, str]:
     ("age", "verdict"), [(17, "not_met"), (18, "met"), (69, "met"), (70, "not_met")]
 )
 def test_age_boundaries(age, verdict):
-    assert verdict_of("age", age=age).verdict == verdict
+    assert verdict_of("age", age=age).status == verdict
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_age_boundaries(age, verdict):
 )
 def test_a_year_of_birth_decides_unless_it_straddles_a_boundary(ages, verdict):
     value = {"min_years": ages[0], "max_years": ages[1]}
-    assert verdict_of("age", age=value).verdict == verdict
+    assert verdict_of("age", age=value).status == verdict
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_a_year_of_birth_decides_unless_it_straddles_a_boundary(ages, verdict):
 )
 def test_six_months_since_diagnosis(when, verdict):
     found = verdict_of("sle_duration", sle_duration=when)
-    assert found.verdict == verdict
+    assert found.status == verdict
     if verdict == "not_met_until":
         assert found.until == TODAY + relativedelta(days=1)
 
@@ -122,7 +122,7 @@ def steroid(medicines: list[str], medicine: str | None, mg: float):
         "steroid_dose",
         current_medicines={"medicines": medicines, "none": False},
         steroid_dose={"medicine": medicine, "mg_per_day": mg},
-    ).verdict
+    ).status
 
 
 @pytest.mark.parametrize(
@@ -165,7 +165,7 @@ def test_steroid_dose_boundaries_with_conversions(medicine, mg, verdict):
 def test_low_or_no_steroid_depends_on_what_is_beside_it(beside, verdict):
     assert steroid(["prednisone", *beside], "prednisone", 5) == verdict
     no_steroid = verdict_of("steroid_dose", current_medicines={"medicines": beside, "none": False})
-    assert no_steroid.verdict == verdict
+    assert no_steroid.status == verdict
 
 
 def test_above_thirty_fails_even_with_an_immunosuppressant():
@@ -189,7 +189,7 @@ def test_two_immunosuppressants_hydroxychloroquine_counting_as_one(current, hist
         current_medicines={"medicines": current, "none": False},
         immunosuppressant_history={"medicines": history, "none": not history},
     )
-    assert found.verdict == verdict
+    assert found.status == verdict
 
 
 @pytest.mark.parametrize(
@@ -202,7 +202,7 @@ def test_mrna_two_years(when, verdict):
         mrna_lnp={"products": ["moderna_covid"], "generic_covid": False, "none": False},
         mrna_lnp_when=when,
     )
-    assert found.verdict == verdict
+    assert found.status == verdict
     if when == UNSURE:
         assert found.until is None
 
@@ -213,7 +213,7 @@ def test_patisiran_counts_as_an_lnp_product():
         mrna_lnp={"products": ["patisiran"], "generic_covid": False, "none": False},
         mrna_lnp_when=ago(months=3),
     )
-    assert found.verdict == "not_met_until"
+    assert found.status == "not_met_until"
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,7 @@ def test_live_vaccine_thirty_days(days, verdict):
         live_vaccine={"products": ["mmr"], "generic_covid": False, "none": False},
         live_vaccine_when=days_ago(days),
     )
-    assert found.verdict == verdict
+    assert found.status == verdict
 
 
 def test_vaccine_that_may_be_live_goes_to_the_coordinator():
@@ -233,7 +233,7 @@ def test_vaccine_that_may_be_live_goes_to_the_coordinator():
         "live_vaccine",
         live_vaccine={"products": ["shingles_unspecified"], "generic_covid": False, "none": False},
     )
-    assert found.verdict == "unknown"
+    assert found.status == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,7 @@ def test_vaccine_that_may_be_live_goes_to_the_coordinator():
 )
 def test_cardiac_six_months(when, verdict):
     found = verdict_of("cardiac_events", cardiac_events="yes", cardiac_events_when=when)
-    assert found.verdict == verdict
+    assert found.status == verdict
 
 
 @pytest.mark.parametrize(
@@ -268,7 +268,7 @@ def test_viral_infections(infections, verdict):
         "none": False,
         **infections,
     }
-    assert verdict_of("viral_infections", viral_infections=value).verdict == verdict
+    assert verdict_of("viral_infections", viral_infections=value).status == verdict
 
 
 def test_verified_unknowns_do_not_lower_the_outcome_but_are_listed_to_verify():
@@ -286,7 +286,7 @@ def test_unknown_self_reported_answer_lowers_to_needs_review():
 def test_permanent_failure_beats_a_wait():
     result = assess(TRIAL, answers_with(active_infection="yes", transplant="yes"), TODAY)
     assert result.outcome == "not_eligible"
-    assert result.decided
+    assert result.final
 
 
 def test_every_verdict_keeps_the_patients_words():
@@ -315,7 +315,7 @@ def test_first_question_is_age_and_progress_counts_up():
 
 def test_no_dose_question_without_a_steroid():
     answers = answers_with(current_medicines={"medicines": ["azathioprine"], "none": False})
-    asked = [q.id for q in TRIAL.questions if q.id in engine.counted_answers(TRIAL, answers)]
+    asked = [q.id for q in TRIAL.questions if q.id in eligibility.counted_answers(TRIAL, answers)]
     assert "steroid_dose" not in asked
 
 
@@ -350,8 +350,8 @@ def test_patient_explanations_are_free_of_protocol_jargon(criterion):
 def test_birth_control_that_does_not_apply_is_met_and_confirmed_by_the_coordinator():
     """The spec: "does not apply" (after menopause, sterilised) is met, on the to-verify list."""
     result = assess(TRIAL, answers_with(contraception="not_applicable"), TODAY)
-    assert result.verdict("contraception").verdict == "met"
-    assert result.outcome == engine.LIKELY_ELIGIBLE
+    assert result.verdict("contraception").status == "met"
+    assert result.outcome == eligibility.LIKELY_ELIGIBLE
     assert any("birth control does not apply" in item for item in result.to_verify)
 
 
@@ -367,4 +367,4 @@ def test_medicines_ever_taken_with_others_not_named_are_unknown_not_a_no():
             "none": False,
         },
     )
-    assert incomplete.verdict == "unknown"
+    assert incomplete.status == "unknown"

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine import LIKELY_ELIGIBLE, Answer, assess, next_question, read_answer
+from bot.eligibility import LIKELY_ELIGIBLE, Answer, assess, next_question, read_answer
 from bot.parsing import UNSURE
 from bot.trial import load_trial
 
