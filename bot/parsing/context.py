@@ -426,7 +426,9 @@ def answered_for(texts: list[str]) -> str | None:
     return None
 
 
-# The carer's own age ("im her mom typing for her (im 44)", "我自己40岁"): not the patient's.
+# The carer's own age ("my daughter is 16, im her mom typing for her (im 44)", "我自己40岁"):
+# beside the relative's age, not the patient's. Alone ("I'm 41") it is the patient's, in the
+# carer's words.
 _CARERS_OWN_AGE = re.compile(
     r"\b(?:i'?m|i am)\s+(?:only\s+|just\s+)?\d{1,3}\b(?!\s*(?:mg|kg|lb|weeks?|months?|days?|%))"
     r"(?:\s*(?:years?|yrs?)(?:\s*old)?)?"
@@ -440,7 +442,9 @@ def as_the_patient(text: str, relative: str | None) -> str:
     transplant" is the patient's transplant when the carer answers for their mum."""
     if relative is None or relative not in RELATIVES:
         return text
-    text = _CARERS_OWN_AGE.sub(" ", text)
+    without_own_age = _CARERS_OWN_AGE.sub(" ", text)
+    if re.search(r"\d", without_own_age):  # another age is said: the carer's own is not it
+        text = without_own_age
     english, chinese = RELATIVES[relative]
     who = "|".join(sorted(english, key=len, reverse=True))
     text = re.sub(rf"\bmy\s+(?:{who})(?:'s|s)?\b", "I", text, flags=re.IGNORECASE)

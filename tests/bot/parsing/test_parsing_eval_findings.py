@@ -768,3 +768,8 @@ def test_round_11_a_day_of_last_month(today, lexicon):
     expected = {"earliest": "2026-10-25", "latest": "2026-10-25"}  # today is 2026-11-24
     assert read("when", "上个月25号单位体检顺便打了甲肝疫苗", today, lexicon) == expected
     assert read("when", "on the 25th of last month", today, lexicon) == expected
+
+
+def test_a_carers_first_person_age_alone_is_the_patients(today, lexicon):
+    """A carer for their mum typing "I'm 41" gives mum's age (regression of round 8's fix)."""
+    assert read("age", as_the_patient("I'm 41", "mother"), today, lexicon) == 41
