@@ -1,8 +1,8 @@
 """What a message inside the screening is: the answer to the open question, or a digression.
 
-The open question comes first (the spec's "Reading answers"): a message is read as the answer
-unless it can't be read and the NLU is sure it is something else, or it is plainly a question
-back to us ("why do you need to know if I'm pregnant?" names pregnancy, yet is no answer).
+The open question comes first (README, "Architecture and choices"): a message is read as the
+answer unless it can't be read and the NLU is sure it is something else, or it is plainly a
+question back to us ("why do you need to know if I'm pregnant?" names pregnancy, yet is no answer).
 Also decided here: which readings are said back to the patient before they are judged.
 """
 

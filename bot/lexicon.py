@@ -307,16 +307,6 @@ class Lexicon:
     def find_medicines(self, text: str) -> list[str]:
         return self._matchers["medicine"].find(text)
 
-    def find_vaccines(self, text: str) -> list[str]:
-        return self._matchers["vaccine"].find(text)
-
-    def find_sledai_items(self, text: str) -> list[str]:
-        return self._matchers["sledai"].find(text)
-
-    def mentions_generic_covid(self, text: str) -> bool:
-        """True when the text speaks of a COVID-19 vaccine in general ("the covid shot")."""
-        return bool(self._matchers["generic_covid"].find(text))
-
     def locate(self, kind: str, text: str) -> list[NameMatch]:
         """Names of `kind` ("medicine", "vaccine", "sledai", "generic_covid") with their spans
         over `fold(text)`, so a parser can see what is said around each name."""

@@ -3,8 +3,10 @@
 Kept here (not in the Rasa actions) so the wording can be tested for plain language, and so the
 actions stay thin. Every text is short and free of protocol jargon. Each is written in English,
 the source language, and marked with `_()`: bot/locale/<language>/LC_MESSAGES/patient.po holds
-its translation (bot/i18n.py). The trial's own words (questions, why-texts, explanations) and the
-lexicons' display names are translated through the same catalog.
+its translation (bot/i18n.py). The trial's own words (questions, why-texts, explanations, the
+study's facts) and the lexicons' display names are translated through the same catalog; so are
+domain.yml's responses, which extensions/translating_nlg.py translates and fills with
+`study_facts`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date, datetime
 from babel.dates import format_date
 from babel.lists import format_list
 
-from bot.engine import (
+from bot.eligibility import (
     LIKELY_ELIGIBLE,
     NEEDS_REVIEW,
     NOT_ELIGIBLE,
@@ -26,7 +28,7 @@ from bot.engine import (
 )
 from bot.i18n import CHINESE, ENGLISH, N_, gettext_for
 from bot.lexicon import Lexicon
-from bot.trial import Question, Trial
+from bot.trial import STUDY_FACTS, Question, Trial
 
 TOO_LONG = 500
 
@@ -35,6 +37,15 @@ CONSENT_OPTIONS = ((N_("Yes, I agree"), "yes"), (N_("No"), "no"))
 READ_BACK_OPTIONS = ((N_("Yes"), "yes"), (N_("No, let me fix it"), "no"))
 OFFER_OPTIONS = ((N_("Yes"), "/affirm"), (N_("No, thanks"), "/deny"))
 CONTACT_CONFIRM_OPTIONS = ((N_("Yes, that's right"), "/affirm"), (N_("No, change it"), "/deny"))
+
+
+def study_facts(trial: Trial, language: str = ENGLISH) -> dict[str, str]:
+    """The study's facts from the trial definition, in `language`, by the name a text gives
+    each: `{title}`, `{site}`, `{location}`, `{lead_doctor}`, `{sponsor}` (bot.trial.STUDY_FACTS)
+    and `{study_team}` (the trial's `study_team`, itself naming some of the others)."""
+    _ = gettext_for(language)
+    facts = {name: _(getattr(trial, name)) for name in STUDY_FACTS}
+    return {**facts, "study_team": _(trial.study_team).format(**facts)}
 
 
 def joined(sentences: list[str], language: str = ENGLISH) -> str:
@@ -151,7 +162,7 @@ def human_handoff_message(trial: Trial, language: str = ENGLISH) -> str:
     return _(
         "You can contact {study_team}. If you share your contact details at the end, a "
         'coordinator can call you. We can go on with the questions, or say "stop" to end.'
-    ).format(study_team=_(trial.study_team))
+    ).format(study_team=study_facts(trial, language)["study_team"])
 
 
 def language_changed_message(language: str = ENGLISH) -> str:
@@ -176,7 +187,8 @@ def _listed(names: list[str], language: str = ENGLISH) -> str:
 
 
 def outcome_messages(trial: Trial, assessment: Assessment, language: str = ENGLISH) -> list[str]:
-    """The outcome in plain words, per the spec's outcome table, then the next offer."""
+    """The outcome in plain words (README, "How the trial definition maps to the protocol"),
+    then the next offer."""
     _ = gettext_for(language)
     share = _("May I share your answers with the study team, so a coordinator can contact you?")
     other_studies = _("Would you like us to tell you about other lupus studies?")
@@ -193,7 +205,7 @@ def outcome_messages(trial: Trial, assessment: Assessment, language: str = ENGLI
         unsure = [
             _(v.about)
             for v in assessment.verdicts
-            if v.verdict in (UNKNOWN, PENDING) and v.kind == "self_reported"
+            if v.status in (UNKNOWN, PENDING) and v.kind == "self_reported"
         ]
         return [
             _(
@@ -271,7 +283,7 @@ def no_referral_message(trial: Trial, language: str = ENGLISH) -> str:
     return _(
         "That's fine. I have not passed on anything about you. If you change your mind, you can "
         "contact {study_team}. Take care!"
-    ).format(study_team=_(trial.study_team))
+    ).format(study_team=study_facts(trial, language)["study_team"])
 
 
 def no_other_studies_message(language: str = ENGLISH) -> str:
@@ -415,7 +427,8 @@ def stored_data_message(
             )
         )
     if not parts:
-        return joined([_("I have not stored anything about you."), code_hint_message(language)])
+        nothing = _("I have not stored anything about you.")
+        return joined([nothing, code_hint_message(language)], language)
     if by_code:
         parts.append(
             _(

@@ -92,10 +92,17 @@ class CoordinatorCheck:
 
 @dataclass(frozen=True)
 class Trial:
+    """A trial definition. The study's facts (STUDY_FACTS, and `study_team`, which may name them)
+    are written once, in the trial file, in English; bot.messages.study_facts gives them, in the
+    patient's language, to every text that names them (`{site}`...)."""
+
     id: str
     title: str
     timezone: str
     site: str
+    location: str
+    lead_doctor: str
+    sponsor: str
     study_team: str
     other_studies_url: str
     criteria: tuple[Criterion, ...]
@@ -233,6 +240,22 @@ def _check_references(trial: Trial, file: Path) -> None:
         raise TrialDefinitionError(file, "criteria", "duplicate criterion id")
 
 
+# The study's facts a patient-facing text may name as `{fact}` (domain.yml's responses, the
+# trial's `study_team`); bot.messages.study_facts fills them in.
+STUDY_FACTS = ("title", "site", "location", "lead_doctor", "sponsor")
+
+
+def _check_study_team(trial: Trial, file: Path) -> None:
+    named = re.findall(r"\{([^{}]*)\}", trial.study_team)
+    unknown = [name for name in named if name not in STUDY_FACTS]
+    if unknown:
+        raise TrialDefinitionError(
+            file,
+            "study_team",
+            f"names `{{{unknown[0]}}}`; it may name only {', '.join(STUDY_FACTS)}",
+        )
+
+
 def load_trial_file(file: Path, lexicon: Lexicon | None = None) -> Trial:
     """Read and check one trial definition file."""
     try:
@@ -259,6 +282,9 @@ def load_trial_file(file: Path, lexicon: Lexicon | None = None) -> Trial:
         title=_require(data, "title", file, "file"),
         timezone=_require(data, "timezone", file, "file"),
         site=_require(data, "site", file, "file"),
+        location=_require(data, "location", file, "file"),
+        lead_doctor=_require(data, "lead_doctor", file, "file"),
+        sponsor=_require(data, "sponsor", file, "file"),
         study_team=_require(data, "study_team", file, "file"),
         other_studies_url=_require(data, "other_studies_url", file, "file"),
         criteria=criteria,
@@ -267,6 +293,7 @@ def load_trial_file(file: Path, lexicon: Lexicon | None = None) -> Trial:
         lexicon=lexicon or load_lexicon(),
     )
     _check_references(trial, file)
+    _check_study_team(trial, file)
     try:
         ZoneInfo(trial.timezone)
     except (ZoneInfoNotFoundError, ValueError):

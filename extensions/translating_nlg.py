@@ -1,14 +1,16 @@
 """Rasa's response generator, in the patient's language.
 
 The responses in domain.yml are written in English, the source language; this generator, named
-in endpoints.yml, fills them as Rasa's own does and then translates their text and buttons
-through the patient catalog (bot/i18n.py). The language is decided from the conversation's own
-messages (bot.conversation.language_of), exactly as the actions decide it, so a response and an
-action's message in the same turn always agree.
+in endpoints.yml, picks one as Rasa's own does, translates its text and buttons through the
+patient catalog (bot/i18n.py), then fills in the study's facts from the trial definition
+(`{site}`..., bot.messages.study_facts) and any slots. The language is decided from the
+conversation's own messages (bot.conversation.language_of), exactly as the actions decide it, so
+a response and an action's message in the same turn always agree.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -19,6 +21,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.conversation import language_of
 from bot.i18n import ENGLISH, gettext_for
+from bot.messages import study_facts
+from bot.trial import load_trial
 
 
 def tracker_language(tracker: DialogueStateTracker) -> str:
@@ -31,7 +35,8 @@ def tracker_language(tracker: DialogueStateTracker) -> str:
 
 
 def translated(response: dict[str, Any], language: str) -> dict[str, Any]:
-    """A filled response with its text and button titles in `language`."""
+    """A response with its text and button titles in `language` (before it is filled: the
+    catalog holds the texts with their `{placeholders}`)."""
     if language == ENGLISH:
         return response
     _ = gettext_for(language)
@@ -56,7 +61,11 @@ class TranslatingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
-        if response is None:
+        filled_slots = tracker.current_slot_values()
+        chosen = self._random_response_for(utter_action, output_channel, filled_slots)
+        if chosen is None:
             return None
-        return translated(response, tracker_language(tracker))
+        language = tracker_language(tracker)
+        response = translated(copy.deepcopy(chosen), language)
+        facts = study_facts(load_trial(), language)
+        return self._fill_response(response, filled_slots, **{**facts, **kwargs})

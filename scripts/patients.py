@@ -27,7 +27,7 @@ from bot.store.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH, REFERENCE
 
 Send = Callable[[str], list[dict[str, Any]]]
 
-# A likely-eligible patient (SCREENING_SPEC.md): every answer in plain words. Questions the
+# A likely-eligible patient: every answer in plain words. Questions the
 # trial asks only after some answers (a read-back, a date) have theirs too.
 ELIGIBLE_ANSWERS = {
     "consent": "yes",

@@ -1,5 +1,6 @@
 """The Rasa domain, the training data and the trial definition agree with each other."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from actions import screening
-from bot.trial import load_trial
+from bot.trial import STUDY_FACTS, load_trial
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -84,3 +85,13 @@ def test_rasa_data_validate_passes_without_warnings_that_matter():
     assert not warnings, "\n".join(warnings)
     assert " ERROR " not in result.stdout + result.stderr
     assert "Story structure validation" in result.stdout + result.stderr
+
+
+def test_every_placeholder_in_a_response_is_a_study_fact_or_a_slot():
+    """Rasa sends a response with an unknown `{name}` as it is written, braces and all."""
+    known = {*STUDY_FACTS, *DOMAIN["slots"]}
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            texts = [variant["text"], *(b["title"] for b in variant.get("buttons") or [])]
+            for placeholder in re.findall(r"\{([^{}]*)\}", " ".join(texts)):
+                assert placeholder in known, f"{name}: {{{placeholder}}}"

@@ -30,7 +30,9 @@ from urllib.parse import parse_qs, urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.i18n import BCP47, CHINESE, ENGLISH, LANGUAGES, N_, named_language, translations
+from bot.messages import study_facts
 from bot.retention import RetentionSettings
+from bot.trial import load_trial
 from bot.webpage import tokens
 from bot.webpage.build import SOCKET_IO_BUNDLE
 
@@ -112,6 +114,8 @@ def render_page(language: str) -> bytes:
         html_lang=BCP47[language],
         switch=[(code, LANGUAGE_NAMES[code], BCP47[code]) for code in LANGUAGES],
         chat_strings={key: catalog.gettext(text) for key, text in CHAT_STRINGS.items()},
+        # who runs the study and where, as the trial definition says (and the chat tells)
+        facts=study_facts(load_trial(), language),
         # The privacy text states the periods the purge keeps to (bot/retention.py).
         retention=RetentionSettings.from_environment(),
     )

@@ -12,7 +12,7 @@ from bot import i18n
 from bot.i18n import CHINESE, ENGLISH, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"\{\w+\}")
+PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)s")  # str.format and the page's Jinja ones
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # Latin-letter words a Chinese text may keep: proper names and codes, units, examples of what to
 # type (an e-mail address, a web address).

@@ -1,5 +1,5 @@
-"""The lexicons: the spec's facts are all there, the loader rejects broken data clearly, and the
-finders read names the way patients write them."""
+"""The lexicons: the protocol's facts are all there, the loader rejects broken data clearly, and
+the finders read names the way patients write them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.lexicon import LEXICON_DIRECTORY, LexiconError, load_lexicon
 LEXICON = load_lexicon()
 
 
-# --- the facts of SCREENING_SPEC.md ---------------------------------------------------------------
+# --- the protocol's facts ------------------------------------------------------------------------
 
 SPEC_MEDICINE_CLASSES = {
     "prednisone": "corticosteroid",
@@ -160,6 +160,12 @@ def test_all_names_lists_surface_forms_for_training_data():
 # --- finders --------------------------------------------------------------------------------------
 
 
+def named(kind: str, text: str) -> list[str]:
+    """The entries of `kind` a text names, in order, once each, from `locate` (as the parsers
+    read them)."""
+    return list(dict.fromkeys(match.entry_id for match in LEXICON.locate(kind, text)))
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -227,8 +233,8 @@ def test_find_medicines(text, expected):
         ("casino", []),
     ],
 )
-def test_find_vaccines(text, expected):
-    assert LEXICON.find_vaccines(text) == expected
+def test_vaccines_named(text, expected):
+    assert named("vaccine", text) == expected
 
 
 @pytest.mark.parametrize(
@@ -244,8 +250,8 @@ def test_find_vaccines(text, expected):
         ("脱发 口腔溃疡 发烧", ["alopecia", "mucosal_ulcers", "fever"]),
     ],
 )
-def test_find_sledai_items(text, expected):
-    assert LEXICON.find_sledai_items(text) == expected
+def test_sledai_items_named(text, expected):
+    assert named("sledai", text) == expected
 
 
 @pytest.mark.parametrize(
@@ -254,14 +260,14 @@ def test_find_sledai_items(text, expected):
 )
 def test_everyday_words_near_a_name_are_not_read_as_misspellings(word):
     assert LEXICON.find_medicines(word) == []
-    assert LEXICON.find_vaccines(word) == []
-    assert LEXICON.find_sledai_items(word) == []
+    assert named("vaccine", word) == []
+    assert named("sledai", word) == []
 
 
 def test_generic_covid_is_no_product():
-    assert LEXICON.mentions_generic_covid("the covid shot")
-    assert LEXICON.mentions_generic_covid("新冠疫苗")
-    assert LEXICON.find_vaccines("the covid shot") == []
+    assert named("generic_covid", "the covid shot") == ["generic_covid"]
+    assert named("generic_covid", "新冠疫苗") == ["generic_covid"]
+    assert named("vaccine", "the covid shot") == []
 
 
 # --- validation -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The lookup tables and synonyms in data/nlu come from the lexicons and stay in step with them."""
 
+import functools
 import re
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def test_rasa_reads_every_lexicon_name_into_its_lookup_table_and_synonyms(genera
 def test_annotated_names_are_known_to_the_lexicon_under_the_same_entity(path):
     """An annotation the lexicon reads as another kind (or not at all) would teach DIET wrong."""
     lexicon = load_lexicon()
-    finders = {"medicine": lexicon.find_medicines, "vaccine": lexicon.find_vaccines}
+    finders = {kind: functools.partial(lexicon.locate, kind) for kind in ("medicine", "vaccine")}
     for match in ANNOTATION.finditer(path.read_text(encoding="utf-8")):
         text, entity = match["text"], match["entity"]
         assert entity in finders, f"{path.name}: unknown entity {entity!r} on {text!r}"
