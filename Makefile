@@ -7,7 +7,7 @@ RASA := $(VENV)/bin/rasa
 # it for what it starts whatever the shell says (scripts/stack.py).
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help venv model run cluster soak test shell lint bench nlu-report eval catalogs
+.PHONY: help venv model run cluster soak test shell lint bench nlu-report eval catalogs generate
 
 help:
 	@echo "make run         set up, train if needed, start the assistant, dashboard and patient page"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench       one Rasa process against a plain rasa init bot, side by side; engine timings"
 	@echo "make nlu-report  NLU accuracy on held-out data, clean and with noise"
 	@echo "make catalogs    after changing patient-facing text: update bot/locale/*/patient.po"
+	@echo "make generate    after changing the trial's questions, the digressions or the lexicons"
 	@echo "make eval         realistic patient conversations against the real stack: accuracy, wrong 'likely eligible', no outcome"
 
 venv:
@@ -70,3 +71,10 @@ catalogs: venv
 		--sort-output --project "HN2301 pre-screen" -o bot/locale/patient.pot .
 	$(VENV)/bin/pybabel -q update -i bot/locale/patient.pot -d bot/locale -D patient \
 		--no-fuzzy-matching --ignore-obsolete
+
+# Rewrite what is generated from one home (README, "Generated files"): the question slots in
+# domain.yml and data/generated_rules.yml (scripts/generate_domain.py), and data/nlu/lookups.yml
+# with data/jieba/ from the lexicons (scripts/generate_lookups.py). Tests fail while one is stale.
+generate: venv
+	$(PY) scripts/generate_domain.py
+	$(PY) scripts/generate_lookups.py

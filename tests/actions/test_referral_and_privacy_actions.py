@@ -8,6 +8,7 @@ import pytest
 from actions import privacy, referral
 from bot.store import repository
 from tests.actions.conftest import make_tracker
+from tests.support import referrals
 
 FORM = referral.ValidateReferralForm()
 
@@ -75,22 +76,7 @@ def test_details_are_read_back_before_anything_is_stored(dispatcher, domain):
 def consented(store, conversation_id="patient-1"):
     """A finished likely-eligible screening, as the outcome action leaves it."""
     with store() as session:
-        repository.record_consent(
-            session=session,
-            conversation_id=conversation_id,
-            trial_id="hn2301",
-            consented_at=datetime.now(timezone.utc),
-        )
-        repository.save_assessment(
-            session=session,
-            conversation_id=conversation_id,
-            outcome="likely_eligible",
-            main_reason="",
-            recheck_date=None,
-            to_verify=[],
-            verdicts=[],
-            finished_at=datetime.now(timezone.utc),
-        )
+        referrals.screened(session, conversation_id, at=datetime.now(timezone.utc))
 
 
 CONTACT = {
@@ -148,16 +134,7 @@ def test_other_studies_contact_is_kept_only_with_opt_in(store, dispatcher, domai
 def test_what_do_you_know_lists_answers_and_contact(store, dispatcher, domain):
     consented(store)
     with store() as session:
-        repository.create_referral(
-            session=session,
-            conversation_id="patient-1",
-            name="Li Na",
-            phone="+8613800138000",
-            email=None,
-            preferred_time="mornings",
-            share_consent_at=datetime.now(timezone.utc),
-            transcript=[],
-        )
+        referrals.refer(session, "patient-1", at=datetime.now(timezone.utc))
     slots = {"age": {"text": "34", "value": 34}}
     run(privacy.ActionDescribeMyData().run(dispatcher, make_tracker(slots), domain))
     said = texts(dispatcher)[0]

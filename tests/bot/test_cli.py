@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.store import repository
 from bot.store.db import make_engine, session_scope
+from tests.support.referrals import age_met, refer, screened
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -70,38 +71,19 @@ def test_referrals_json_prints_answers_and_transcript_only_on_request(database_u
     assert run_bot(database_url, "migrate").returncode == 0
     engine = make_engine(database_url)
     with session_scope(engine) as session:
-        repository.record_consent(
-            session=session, conversation_id="c1", trial_id="hn2301", consented_at=AT
-        )
-        repository.save_assessment(
-            session=session,
-            conversation_id="c1",
-            outcome="likely_eligible",
-            main_reason="",
-            recheck_date=None,
+        screened(
+            session,
+            "c1",
+            at=AT,
             to_verify=["E9"],
-            verdicts=[
-                {
-                    "criterion": "age",
-                    "item": "I1",
-                    "kind": "self_reported",
-                    "verdict": "met",
-                    "reason": "34",
-                    "words": "三十四岁",
-                    "parsed": {"years": 34},
-                    "until": None,
-                }
-            ],
-            finished_at=AT,
+            verdicts=[age_met("三十四岁", reason="34", parsed={"years": 34}, until=None)],
         )
-        repository.create_referral(
-            session=session,
-            conversation_id="c1",
+        refer(
+            session,
+            "c1",
+            at=AT,
             name="李伟",
-            phone="+8613800138000",
-            email=None,
             preferred_time="",
-            share_consent_at=AT,
             transcript=[{"sender": "patient", "text": "三十四岁", "at": AT.isoformat()}],
         )
     engine.dispose()

@@ -39,6 +39,7 @@ from bot.store.db import make_engine, session_scope, upgrade_database
 from bot.store.models import NotificationOutbox, Referral
 from tests.actions.conftest import DOMAIN, make_tracker
 from tests.bot.dashboard.dashboard_helpers import PASSWORD, START, Clock, sign_in
+from tests.support.referrals import screened
 
 ROOT = Path(__file__).resolve().parents[2]
 USERNAME = "hn2301-notify"
@@ -290,15 +291,11 @@ def finished_screening(engine, conversation_id: str) -> None:
     action leaves it."""
     at = datetime.now(timezone.utc)
     with session_scope(engine) as session:
-        repository.record_consent(
-            session=session, conversation_id=conversation_id, trial_id="hn2301", consented_at=at
-        )
-        repository.save_assessment(
-            session=session,
-            conversation_id=conversation_id,
-            outcome="likely_eligible",
+        screened(
+            session,
+            conversation_id,
+            at=at,
             main_reason="lupus nephritis in the past",
-            recheck_date=None,
             to_verify=["Screening labs: ANA, anti-dsDNA"],
             verdicts=[
                 {
@@ -312,7 +309,6 @@ def finished_screening(engine, conversation_id: str) -> None:
                     "until": None,
                 }
             ],
-            finished_at=at,
         )
 
 

@@ -26,6 +26,7 @@ from scripts.stack import ROOT
 from tests.bot.dashboard.dashboard_helpers import english_words, judged
 from tests.support.browser import sign_in_to_dashboard
 from tests.support.conversations import load_conversation, play_over_rest
+from tests.support.referrals import assess, consent, refer
 from tests.support.stack import new_sender
 
 pytestmark = pytest.mark.browser
@@ -114,19 +115,12 @@ def chinese_dashboard(tmp_path):
             language="zh",
         )
         totp_secret = coordinator.totp_secret
-        repository.record_consent(
-            session=session,
-            conversation_id="zh-browser",
-            trial_id="hn2301",
-            consented_at=CONSENTED,
-            language="zh",
-        )
-        repository.save_assessment(
-            session=session,
-            conversation_id="zh-browser",
+        consent(session, "zh-browser", at=CONSENTED, language="zh")
+        assess(
+            session,
+            "zh-browser",
+            at=CONSENTED + timedelta(minutes=6),
             outcome="needs_review",
-            main_reason="",
-            recheck_date=None,
             to_verify=[f"{check.item} {check.text}" for check in trial.coordinator_checks],
             verdicts=[
                 {
@@ -147,16 +141,14 @@ def chinese_dashboard(tmp_path):
                     "words": "不清楚",
                 },
             ],
-            finished_at=CONSENTED + timedelta(minutes=6),
         )
-        referral = repository.create_referral(
-            session=session,
-            conversation_id="zh-browser",
+        referral = refer(
+            session,
+            "zh-browser",
+            at=CONSENTED + timedelta(minutes=7),
             name="王芳",
             phone="13912345678",
-            email=None,
             preferred_time="上午",
-            share_consent_at=CONSENTED + timedelta(minutes=7),
             transcript=[
                 {"sender": "assistant", "text": "您今年多大？", "at": "2026-03-02T01:31:00Z"},
                 {"sender": "patient", "text": WORDS, "at": "2026-03-02T01:31:20Z"},

@@ -15,9 +15,9 @@ from tests.bot.dashboard.dashboard_helpers import (
     PASSWORD,
     csrf_token,
     dashboard_app,
-    make_referral,
     sign_in,
 )
+from tests.support.referrals import make_referral
 
 __all__ = ["app", "client", "clock", "signed_in", "store"]
 

@@ -23,9 +23,9 @@ from tests.bot.dashboard.dashboard_helpers import (
     START,
     Clock,
     dashboard_app,
-    make_referral,
     sign_in,
 )
+from tests.support.referrals import make_referral, screened
 
 XSS = [
     "<script>alert(1)</script>",
@@ -181,19 +181,12 @@ def fill(store, texts):
         for copy in range(5 - n):
             conversation = f"ne-{n}-{copy}"
             with store() as session:
-                repository.record_consent(
-                    session=session,
-                    conversation_id=conversation,
-                    trial_id="hn2301",
-                    consented_at=START,
-                )
-                repository.save_assessment(
-                    session=session,
-                    conversation_id=conversation,
+                screened(
+                    session,
+                    conversation,
+                    at=START,
                     outcome="not_eligible",
                     main_reason=text,
-                    recheck_date=None,
-                    to_verify=[],
                     verdicts=[
                         {
                             "criterion": _shrink(text, 80),
@@ -206,7 +199,6 @@ def fill(store, texts):
                             "until": None,
                         }
                     ],
-                    finished_at=START,
                 )
     return ids
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot.dashboard.security import PUBLIC_ENDPOINTS
 from bot.store.models import Base
 from tests.bot.dashboard.dashboard_fixtures import app, client, clock, signed_in, store
-from tests.bot.dashboard.dashboard_helpers import csrf_token, make_referral, sign_in
+from tests.bot.dashboard.dashboard_helpers import csrf_token, sign_in
+from tests.support.referrals import make_referral
 
 __all__ = ["app", "client", "clock", "signed_in", "store"]
 

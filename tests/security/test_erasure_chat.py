@@ -17,7 +17,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import common, privacy
-from bot.store import repository
 from bot.store.db import make_engine, session_scope, upgrade_database
 from bot.store.models import AuditEvent, Referral, Screening
 from extensions.erasable_tracker_store import ErasableSQLTrackerStore
@@ -25,6 +24,7 @@ from tests.actions.conftest import DOMAIN, make_tracker
 from tests.bot.store.conftest import postgresql_url
 from tests.extensions.test_erasable_tracker_store import DOMAIN as TRACKER_DOMAIN
 from tests.security.test_retention_purge import now
+from tests.support import referrals
 
 __all__ = ["postgresql_url"]
 
@@ -90,39 +90,18 @@ class Store:
 
 def refer(store, conversation_id="earlier-chat", *, refer=True):
     """A consented, assessed (and referred) screening, as an earlier conversation left it."""
+    at = now()
     with store() as session:
-        repository.record_consent(
-            session=session, conversation_id=conversation_id, trial_id="hn2301", consented_at=now()
-        )
-        repository.save_assessment(
-            session=session,
-            conversation_id=conversation_id,
-            outcome="likely_eligible",
-            main_reason="",
-            recheck_date=None,
-            to_verify=[],
-            verdicts=[
-                {
-                    "criterion": "age",
-                    "item": "I1",
-                    "kind": "self_reported",
-                    "verdict": "met",
-                    "words": WORDS,
-                }
-            ],
-            finished_at=now(),
-        )
+        referrals.screened(session, conversation_id, at=at, verdicts=[referrals.age_met(WORDS)])
         if not refer:
             return None
-        referral = repository.create_referral(
-            session=session,
-            conversation_id=conversation_id,
-            name="Li Na",
+        referral = referrals.refer(
+            session,
+            conversation_id,
+            at=at,
             phone=PHONE,
             email=EMAIL,
-            preferred_time="mornings",
-            share_consent_at=now(),
-            transcript=[{"sender": "patient", "text": WORDS, "at": now().isoformat()}],
+            transcript=[{"sender": "patient", "text": WORDS, "at": at.isoformat()}],
         )
         return referral.reference_code
 

@@ -20,11 +20,11 @@ from tests.bot.dashboard.dashboard_helpers import (
     START,
     Clock,
     csrf_token,
-    make_referral,
     sign_in,
 )
 from tests.bot.store.conftest import postgresql_url
 from tests.extensions.test_erasable_tracker_store import DOMAIN
+from tests.support.referrals import make_referral
 
 __all__ = ["postgresql_url"]
 

@@ -13,9 +13,9 @@ import sqlalchemy
 from sqlalchemy import select
 
 from bot import retention
-from bot.store import repository
 from bot.store.db import make_engine, session_scope
 from bot.store.models import Referral
+from tests.support.referrals import age_met, referred
 from tests.support.stack import new_sender, talk, talk_raw
 
 SAID = "hi, I have HIV and I am pregnant"
@@ -105,36 +105,14 @@ def earlier_referral(rasa_stack):
     conversation = new_sender()
     now = datetime.now(timezone.utc)
     with session_scope(engine) as session:
-        repository.record_consent(
-            session=session, conversation_id=conversation, trial_id="hn2301", consented_at=now
-        )
-        repository.save_assessment(
-            session=session,
-            conversation_id=conversation,
-            outcome="likely_eligible",
-            main_reason="",
-            recheck_date=None,
-            to_verify=[],
-            verdicts=[
-                {
-                    "criterion": "age",
-                    "item": "I1",
-                    "kind": "self_reported",
-                    "verdict": "met",
-                    "words": "forty one",
-                }
-            ],
-            finished_at=now,
-        )
-        code = repository.create_referral(
-            session=session,
-            conversation_id=conversation,
+        code = referred(
+            session,
+            conversation,
+            at=now,
+            verdicts=[age_met("forty one")],
             name="Zhang Min",
             phone="+8613900001111",
-            email=None,
             preferred_time="evenings",
-            share_consent_at=now,
-            transcript=[],
         ).reference_code
     yield engine, code
     engine.dispose()

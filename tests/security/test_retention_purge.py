@@ -26,6 +26,7 @@ from bot.store.models import AuditEvent, OtherStudiesContact, Referral, Screenin
 from extensions.erasable_tracker_store import ErasableSQLTrackerStore
 from tests.bot.store.conftest import postgresql_url
 from tests.extensions.test_erasable_tracker_store import DOMAIN
+from tests.support import referrals
 
 __all__ = ["postgresql_url"]
 
@@ -112,39 +113,24 @@ def consent(db: Databases, sender: str, *, finished: bool = False, refer: bool =
     db.say(sender, UserUttered("hello"), BotUttered("Do you agree?"))
     db.say(sender, UserUttered("yes"), SlotSet("consent", True), BotUttered("How old are you?"))
     db.say(sender, UserUttered("I am 34"), SlotSet("age", 34))
+    at = now()
     with db.session() as session:
-        repository.record_consent(
-            session=session, conversation_id=sender, trial_id="hn2301", consented_at=now()
-        )
+        referrals.consent(session, sender, at=at)
         if finished:
-            repository.save_assessment(
-                session=session,
-                conversation_id=sender,
+            referrals.assess(
+                session,
+                sender,
+                at=at,
                 outcome="likely_eligible" if refer else "not_eligible",
-                main_reason="",
-                recheck_date=None,
-                to_verify=[],
-                verdicts=[
-                    {
-                        "criterion": "age",
-                        "item": "I1",
-                        "kind": "self_reported",
-                        "verdict": "met",
-                        "words": "I am 34",
-                    }
-                ],
-                finished_at=now(),
+                verdicts=[referrals.age_met("I am 34")],
             )
         if refer:
-            repository.create_referral(
-                session=session,
-                conversation_id=sender,
-                name="Li Na",
+            referrals.refer(
+                session,
+                sender,
+                at=at,
                 phone=PHONE,
-                email=None,
-                preferred_time="mornings",
-                share_consent_at=now(),
-                transcript=[{"sender": "patient", "text": "I am 34", "at": now().isoformat()}],
+                transcript=[{"sender": "patient", "text": "I am 34", "at": at.isoformat()}],
             )
             repository.record_other_studies_contact(
                 session=session,

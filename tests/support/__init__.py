@@ -1,1 +1,2 @@
-"""Fixtures and helpers shared by the tests that need the running assistant or a browser."""
+"""Fixtures and helpers shared across test packages: the running assistant, a browser, and
+screenings put in the store as the actions leave them (referrals.py)."""

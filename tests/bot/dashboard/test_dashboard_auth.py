@@ -4,11 +4,12 @@ import os
 import re
 import stat
 
-from dashboard_helpers import PASSWORD, csrf_token, make_referral, sign_in, totp_now
+from dashboard_helpers import PASSWORD, csrf_token, sign_in, totp_now
 
 from bot.dashboard import create_app
 from bot.dashboard.security import load_or_create_secret
 from bot.store import repository
+from tests.support.referrals import make_referral
 
 
 def _example_path(rule) -> str:

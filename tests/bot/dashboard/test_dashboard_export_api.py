@@ -4,10 +4,11 @@ import csv
 import io
 import json
 
-from dashboard_helpers import audit_actions, make_referral
+from dashboard_helpers import audit_actions
 from fhir.resources.questionnaireresponse import QuestionnaireResponse
 
 from bot.dashboard.export import spreadsheet_safe
+from tests.support.referrals import make_referral
 
 
 def test_csv_export_is_filtered_audited_and_safe_from_formulas(signed_in, store):

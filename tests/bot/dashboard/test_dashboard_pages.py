@@ -4,9 +4,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from dashboard_helpers import START, audit_actions, csrf_token, make_referral
+from dashboard_helpers import START, audit_actions, csrf_token
 
 from bot.store import repository
+from tests.support.referrals import make_referral, screened
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -127,19 +128,7 @@ def test_funnel_page_counts_and_chart(signed_in, store):
             repository.note_conversation_started(
                 session=session, trial_id="hn2301", on=START.date()
             )
-        repository.record_consent(
-            session=session, conversation_id="c", trial_id="hn2301", consented_at=START
-        )
-        repository.save_assessment(
-            session=session,
-            conversation_id="c",
-            outcome="not_eligible",
-            main_reason="too old",
-            recheck_date=None,
-            to_verify=[],
-            verdicts=[],
-            finished_at=START,
-        )
+        screened(session, "c", at=START, outcome="not_eligible", main_reason="too old")
     make_referral(store, "a")
     make_referral(store, "b", outcome="needs_review")
     page = signed_in.get("/funnel").get_data(as_text=True)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.store import outbox, repository
 from bot.store.db import session_scope
 from bot.store.models import NotificationOutbox, Referral
+from tests.support import referrals
 
 AT = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
 LEASE = timedelta(minutes=5)
@@ -15,30 +16,7 @@ LEASE = timedelta(minutes=5)
 def referred(engine, conversation_id="conv-1", phone="+8613800138000"):
     """A consented, likely-eligible, referred screening; returns the referral's id."""
     with session_scope(engine) as session:
-        repository.record_consent(
-            session=session, conversation_id=conversation_id, trial_id="hn2301", consented_at=AT
-        )
-        repository.save_assessment(
-            session=session,
-            conversation_id=conversation_id,
-            outcome="likely_eligible",
-            main_reason="",
-            recheck_date=None,
-            to_verify=[],
-            verdicts=[],
-            finished_at=AT,
-        )
-        referral = repository.create_referral(
-            session=session,
-            conversation_id=conversation_id,
-            name="Li Na",
-            phone=phone,
-            email=None,
-            preferred_time="mornings",
-            share_consent_at=AT,
-            transcript=[],
-        )
-        return referral.id
+        return referrals.referred(session, conversation_id, at=AT, phone=phone).id
 
 
 def note(engine, referral_id, at=AT):

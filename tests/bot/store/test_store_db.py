@@ -8,7 +8,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
-from bot.store import repository as repo
 from bot.store.db import (
     DATABASE_URL_VARIABLE,
     REPO_ROOT,
@@ -19,6 +18,7 @@ from bot.store.db import (
     upgrade_database,
 )
 from bot.store.models import Base, Referral, Screening
+from tests.support.referrals import consent, refer
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -48,9 +48,7 @@ def test_migrating_twice_is_harmless(store_url):
 
 def test_failed_transaction_leaves_nothing_half_written(engine):
     with pytest.raises(RuntimeError), session_scope(engine) as session:
-        repo.record_consent(
-            session=session, conversation_id="c", trial_id="hn2301", consented_at=AT
-        )
+        consent(session, "c", at=AT)
         raise RuntimeError("the action crashed between writes")
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Screening)) == 0
@@ -66,9 +64,7 @@ def test_closed_port_raises_store_unavailable_and_writes_nothing():
     unreachable_url = f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/test"
     engine = make_engine(unreachable_url)
     with pytest.raises(StoreUnavailable), session_scope(engine) as session:
-        repo.record_consent(
-            session=session, conversation_id="c", trial_id="hn2301", consented_at=AT
-        )
+        consent(session, "c", at=AT)
     with pytest.raises(StoreUnavailable):
         upgrade_database(unreachable_url)
 
@@ -78,22 +74,11 @@ def test_database_lost_mid_referral_leaves_nothing(postgresql_url):
     upgrade_database(postgresql_url)
     engine = make_engine(postgresql_url)
     with pytest.raises(StoreUnavailable), session_scope(engine) as session:
-        repo.record_consent(
-            session=session, conversation_id="c", trial_id="hn2301", consented_at=AT
-        )
+        consent(session, "c", at=AT)
         backend_pid = session.scalar(text("SELECT pg_backend_pid()"))
         with make_engine(postgresql_url).connect() as admin:
             admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
-        repo.create_referral(
-            session=session,
-            conversation_id="c",
-            name="Li Wei",
-            phone="+8613800138000",
-            email=None,
-            preferred_time="",
-            share_consent_at=AT,
-            transcript=[],
-        )
+        refer(session, "c", at=AT, name="Li Wei", preferred_time="")
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Screening)) == 0
         assert session.scalar(select(func.count()).select_from(Referral)) == 0

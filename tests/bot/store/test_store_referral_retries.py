@@ -7,12 +7,15 @@ lost. Each case goes through `create_referral` in its own transaction, as the ac
 
 import threading
 import time
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
 from bot.store.db import session_scope
 from bot.store.models import Referral
-from tests.bot.store.test_store_repository import _refer, _screen
+from tests.support.referrals import refer, screened
+
+AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 
 def referrals(engine, conversation_id="conv-1"):
@@ -22,11 +25,11 @@ def referrals(engine, conversation_id="conv-1"):
 
 def test_a_retried_referral_turn_keeps_one_referral_with_the_latest_details(engine):
     with session_scope(engine) as session:
-        _screen(session)
+        screened(session, at=AT)
     with session_scope(engine) as session:
-        first = _refer(session).reference_code
+        first = refer(session, at=AT).reference_code
     with session_scope(engine) as session:
-        again = _refer(session, name="Li Wei (again)").reference_code
+        again = refer(session, at=AT, name="Li Wei (again)").reference_code
     stored = referrals(engine)
     assert len(stored) == 1 and first == again == stored[0].reference_code
     assert stored[0].contact_name == "Li Wei (again)"
@@ -35,18 +38,18 @@ def test_a_retried_referral_turn_keeps_one_referral_with_the_latest_details(engi
 def test_a_turn_that_races_an_uncommitted_referral_joins_it(engine):
     """B reads "no referral yet" while A's insert is not committed, then inserts too."""
     with session_scope(engine) as session:
-        _screen(session)
+        screened(session, at=AT)
     outcome = {}
 
     def turn_b():
         try:
             with session_scope(engine) as session:
-                outcome["code"] = _refer(session, name="B").reference_code
+                outcome["code"] = refer(session, at=AT, name="B").reference_code
         except Exception as error:  # the test reports it below
             outcome["error"] = error
 
     with session_scope(engine) as session_a:
-        code_a = _refer(session_a, name="A").reference_code  # flushed, not committed
+        code_a = refer(session_a, at=AT, name="A").reference_code  # flushed, not committed
         racer = threading.Thread(target=turn_b)
         racer.start()
         time.sleep(0.5)  # B has read and is waiting on A's row
@@ -58,7 +61,7 @@ def test_a_turn_that_races_an_uncommitted_referral_joins_it(engine):
 
 def test_concurrent_referral_turns_make_one_referral(engine):
     with session_scope(engine) as session:
-        _screen(session)
+        screened(session, at=AT)
     start = threading.Barrier(4)
     codes, errors = [], []
 
@@ -66,7 +69,7 @@ def test_concurrent_referral_turns_make_one_referral(engine):
         start.wait()
         try:
             with session_scope(engine) as session:
-                codes.append(_refer(session, name=f"turn {n}").reference_code)
+                codes.append(refer(session, at=AT, name=f"turn {n}").reference_code)
         except Exception as error:
             errors.append(error)
 

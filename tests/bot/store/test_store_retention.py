@@ -7,36 +7,19 @@ from sqlalchemy import select
 from bot.store import repository
 from bot.store.db import session_scope
 from bot.store.models import AuditEvent, Referral, Screening
+from tests.support import referrals
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
 def screening(engine, conversation_id, *, outcome=None, refer=False, at=NOW):
     with session_scope(engine) as session:
-        repository.record_consent(
-            session=session, conversation_id=conversation_id, trial_id="hn2301", consented_at=at
-        )
+        referrals.consent(session, conversation_id, at=at)
         if outcome:
-            repository.save_assessment(
-                session=session,
-                conversation_id=conversation_id,
-                outcome=outcome,
-                main_reason="",
-                recheck_date=None,
-                to_verify=[],
-                verdicts=[],
-                finished_at=at,
-            )
+            referrals.assess(session, conversation_id, at=at, outcome=outcome)
         if refer:
-            return repository.create_referral(
-                session=session,
-                conversation_id=conversation_id,
-                name="Li Na",
-                phone="+8613800138000",
-                email="Li.Na@example.com",
-                preferred_time="mornings",
-                share_consent_at=at,
-                transcript=[],
+            return referrals.refer(
+                session, conversation_id, at=at, email="Li.Na@example.com"
             ).reference_code
     return None
 
