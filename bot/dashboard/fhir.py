@@ -55,26 +55,26 @@ def questionnaire_response(referral: Referral) -> QuestionnaireResponse:
     return QuestionnaireResponse.parse_obj(resource)
 
 
-def _criterion_group(answer) -> dict:
+def _criterion_group(verdict) -> dict:
     children = [
-        _item(f"{answer.criterion}.item", "Protocol item", _strings([answer.item])),
-        _item(f"{answer.criterion}.words", "Patient's words", _strings([answer.words])),
+        _item(f"{verdict.criterion}.item", "Protocol item", _strings([verdict.item])),
+        _item(f"{verdict.criterion}.words", "Patient's words", _strings([verdict.words])),
         _item(
-            f"{answer.criterion}.verdict",
+            f"{verdict.criterion}.verdict",
             "Verdict",
-            [{"valueCoding": {"system": f"{CODE_SYSTEM}:verdict", "code": answer.verdict}}],
+            [{"valueCoding": {"system": f"{CODE_SYSTEM}:verdict", "code": verdict.verdict}}],
         ),
-        _item(f"{answer.criterion}.kind", "Kind", _strings([answer.kind])),
-        _item(f"{answer.criterion}.reason", "Reason", _strings([answer.reason])),
+        _item(f"{verdict.criterion}.kind", "Kind", _strings([verdict.kind])),
+        _item(f"{verdict.criterion}.reason", "Reason", _strings([verdict.reason])),
         _item(
-            f"{answer.criterion}.until",
+            f"{verdict.criterion}.until",
             "Fails until",
-            [_date(answer.until)] if answer.until else [],
+            [_date(verdict.until)] if verdict.until else [],
         ),
     ]
     return {
-        "linkId": answer.criterion,
-        "text": f"{answer.criterion} ({answer.item})",
+        "linkId": verdict.criterion,
+        "text": f"{verdict.criterion} ({verdict.item})",
         "item": [child for child in children if child.get("answer")],
     }
 

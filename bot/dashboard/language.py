@@ -150,7 +150,7 @@ def install(app: Flask) -> None:
         criterion_name=criterion_name,
         trial_text=trial_text,
         to_verify_entry=to_verify_entry,
-        reason=answer_reason,
+        reason=verdict_reason,
     )
     app.jinja_env.globals.update(
         current_language=current_language,
@@ -304,7 +304,7 @@ def to_verify_entry(entry: str, verdicts=()) -> str:
             reason = entry[len(prefix) :]
             said = next(
                 (
-                    answer_reason(verdict)
+                    verdict_reason(verdict)
                     for verdict in verdicts
                     if verdict.criterion == criterion.id and verdict.reason == reason
                 ),
@@ -316,20 +316,20 @@ def to_verify_entry(entry: str, verdicts=()) -> str:
     return entry
 
 
-def answer_reason(answer) -> str:
-    """A stored answer's reason in the coordinator's language.
+def verdict_reason(verdict) -> str:
+    """A stored verdict's reason in the coordinator's language.
 
-    The rules compose reasons in English (bot.rules.say); the answer row keeps how
+    The rules compose reasons in English (bot.rules.say); the verdict row keeps how
     (`reason_i18n`), and the same templates are looked up in this catalog. Anything that
     cannot be rebuilt (an older row, a template missing from the catalog with different
     params) is shown as stored, in English, never half-translated."""
-    tree = getattr(answer, "reason_i18n", None)
+    tree = getattr(verdict, "reason_i18n", None)
     if not tree or current_language() == i18n.ENGLISH:
-        return answer.reason if tree else reason_text(answer.reason)
+        return verdict.reason if tree else reason_text(verdict.reason)
     try:
         return _render(tree)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
-        return answer.reason
+        return verdict.reason
 
 
 def _render(tree) -> str:

@@ -351,7 +351,7 @@ def test_every_reason_the_engine_writes_for_the_sample_patients_reads_in_chinese
     """Phase 2 of issue 9: bot/rules.py composes reasons in English with their templates; the
     dashboard says each one in Chinese from the catalog, with nothing left in English but
     names and codes."""
-    from bot.dashboard.language import answer_reason
+    from bot.dashboard.language import verdict_reason
     from tests.bot.test_eligibility import CASES_FILE, play
 
     seen = set()
@@ -364,7 +364,7 @@ def test_every_reason_the_engine_writes_for_the_sample_patients_reads_in_chinese
                     continue
                 seen.add(stored["reason"])
                 row = SimpleNamespace(reason=stored["reason"], reason_i18n=stored["reason_i18n"])
-                chinese = answer_reason(row)
+                chinese = verdict_reason(row)
                 assert chinese != stored["reason"], stored["reason"]
                 assert "{" not in chinese, chinese
                 assert english_words(chinese, _plain_values(stored["reason_i18n"])) == set(), (
@@ -375,12 +375,12 @@ def test_every_reason_the_engine_writes_for_the_sample_patients_reads_in_chinese
 
 
 def test_a_reason_without_its_tree_or_with_a_broken_one_is_shown_in_english(app):
-    from bot.dashboard.language import answer_reason
+    from bot.dashboard.language import verdict_reason
 
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         older = SimpleNamespace(reason="Age 38: within 18-69.", reason_i18n=None)
-        assert answer_reason(older) == "Age 38: within 18-69."
+        assert verdict_reason(older) == "Age 38: within 18-69."
         broken = SimpleNamespace(reason="Age 38.", reason_i18n={"t": "Age {age}", "p": {}})
-        assert answer_reason(broken) == "Age 38."
+        assert verdict_reason(broken) == "Age 38."
         plain = SimpleNamespace(reason="No transplant.", reason_i18n=None)
-        assert answer_reason(plain) == "未做过移植。"  # a plain reason the catalog knows
+        assert verdict_reason(plain) == "未做过移植。"  # a plain reason the catalog knows
