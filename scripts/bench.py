@@ -211,7 +211,7 @@ def bench_floor(conversations: int, concurrency: int) -> tuple[Load, Load]:
 def bench_assistant(screenings: int, concurrency: int) -> tuple[Load, Load, int]:
     """This assistant, one `rasa run` and its action server, as `make run` serves them."""
     with tempfile.TemporaryDirectory() as work:
-        config = StackConfig.for_tests(Path(work), with_dashboard=False, with_page=False)
+        config = StackConfig.throwaway(Path(work), with_dashboard=False, with_page=False)
         print("Starting the assistant: one `rasa run` and the action server...", flush=True)
         with Stack(config, echo=open(os.devnull, "w")) as stack:
             pids = [stack.supervisor.pid("rasa"), stack.supervisor.pid("actions")]

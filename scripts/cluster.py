@@ -157,7 +157,7 @@ class ClusterConfig(StackConfig):
         )
 
     @classmethod
-    def for_tests(cls, work_dir: Path, **overrides: object) -> ClusterConfig:
+    def throwaway(cls, work_dir: Path, **overrides: object) -> ClusterConfig:
         """Free ports, its own PostgreSQL database and Redis key prefix, logs in files."""
         work_dir.mkdir(parents=True, exist_ok=True)
         settings: dict[str, object] = {

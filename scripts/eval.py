@@ -527,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no trained model at {DEFAULT_MODEL}: run `make model`", file=sys.stderr)
             return 2
         work_dir = Path(tempfile.mkdtemp(prefix="hn2301-eval-"))
-        config = StackConfig.for_tests(work_dir, with_dashboard=False, with_page=False)
+        config = StackConfig.throwaway(work_dir, with_dashboard=False, with_page=False)
         log = open(work_dir / "stack.log", "w")  # noqa: SIM115
         stack = Stack(config, echo=log)
         print(f"starting the stack (logs in {work_dir / 'stack.log'}) ...", flush=True)

@@ -737,7 +737,7 @@ def parse_options(argv: list[str] | None) -> SoakOptions:
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    config = ClusterConfig.for_tests(
+    config = ClusterConfig.throwaway(
         SOAK_DIR, pg_db="hn2301_soak", redis_prefix="hn2301soak",
         with_dashboard=False, with_page=False, **SOAK_PORTS,
     )  # fmt: skip

@@ -423,7 +423,7 @@ class StackConfig:
     with_page: bool = True
 
     @classmethod
-    def for_tests(cls, work_dir: Path, **overrides: object) -> StackConfig:
+    def throwaway(cls, work_dir: Path, **overrides: object) -> StackConfig:
         """Free ports and throw-away databases under `work_dir`, logs in files."""
         work_dir.mkdir(parents=True, exist_ok=True)
         ports = {

@@ -66,7 +66,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run `make model` (or `make test`)")
     work_dir = tmp_path_factory.mktemp("cluster")
-    config = ClusterConfig.for_tests(work_dir, with_dashboard=False, with_page=False)
+    config = ClusterConfig.throwaway(work_dir, with_dashboard=False, with_page=False)
     cluster = Cluster(config, echo=open(work_dir / "cluster.log", "w"))  # noqa: SIM115
     try:
         cluster.start()

@@ -696,7 +696,7 @@ def test_make_run_supervises_the_worker(tmp_path, monkeypatch):
         monkeypatch.delenv(variable, raising=False)
     from scripts.stack import Stack, StackConfig, Supervisor
 
-    config = StackConfig.for_tests(tmp_path / "stack")
+    config = StackConfig.throwaway(tmp_path / "stack")
     stack = Stack(config, echo=open(os.devnull, "w"))  # noqa: SIM115
     service = stack.notifier()
     assert service.argv[1:4] == ["-m", "bot", "notify"]

@@ -10,7 +10,7 @@ from scripts.cluster import Cluster, ClusterConfig
 
 @pytest.fixture
 def cluster_env(tmp_path, monkeypatch):
-    config = ClusterConfig.for_tests(tmp_path, pg_user="postgres", pg_host="db.example")
+    config = ClusterConfig.throwaway(tmp_path, pg_user="postgres", pg_host="db.example")
     env = Cluster(config).env()
     for key, value in env.items():
         if key.startswith("HN2301_"):

@@ -147,7 +147,7 @@ def test_the_stack_builds_every_service_when_only_scripts_is_on_the_path(tmp_pat
     root = Path(__file__).resolve().parents[2]
     program = (
         "import sys, pathlib; import stack; "
-        "s = stack.Stack(stack.StackConfig.for_tests(pathlib.Path(sys.argv[1]))); "
+        "s = stack.Stack(stack.StackConfig.throwaway(pathlib.Path(sys.argv[1]))); "
         "print([f().name for f in (s.action_server, s.notifier, s.purger, s.dashboard)])"
     )
     result = subprocess.run(

@@ -55,8 +55,8 @@ def test_the_stack_and_the_cluster_turn_telemetry_off_even_if_the_shell_has_it_o
     tmp_path, monkeypatch
 ):
     monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "true")
-    stack = Stack(StackConfig.for_tests(tmp_path / "stack"))
-    cluster = Cluster(ClusterConfig.for_tests(tmp_path / "cluster", pg_user="postgres"))
+    stack = Stack(StackConfig.throwaway(tmp_path / "stack"))
+    cluster = Cluster(ClusterConfig.throwaway(tmp_path / "cluster", pg_user="postgres"))
     for env in (stack.env(), cluster.env()):
         assert env["RASA_TELEMETRY_ENABLED"] == "false"
         monkeypatch.setattr(os, "environ", env)

@@ -25,7 +25,7 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     `.database_url`."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run `make model` (or `make test`)")
-    config = StackConfig.for_tests(tmp_path_factory.mktemp("stack"))
+    config = StackConfig.throwaway(tmp_path_factory.mktemp("stack"))
     stack = Stack(config, echo=open(config.work_dir / "stack.log", "w"))  # noqa: SIM115
     try:
         stack.start()
