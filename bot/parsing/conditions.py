@@ -13,21 +13,13 @@ from bot.parsing import context
 from bot.parsing.text import (
     LISTED_WITH,
     UNSURE,
+    find_phrases,
     has_phrase,
     is_negated,
     is_unsure,
-    phrase_pattern,
     prepare,
 )
 from bot.parsing.yes_no import yes_no_signal
-
-
-def _find(prepared: str, phrases: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Spans over `prepared` of every phrase (whole words; Chinese by substring)."""
-    spans = []
-    for phrase in phrases:
-        spans.extend((m.start(), m.end()) for m in phrase_pattern(phrase).finditer(prepared))
-    return sorted(spans)
 
 
 def _prepare(text: str) -> str:
@@ -42,17 +34,22 @@ _DOUBLE_NEGATIVE = re.compile(
 )
 
 
+def _statuses(prepared: str, phrases: tuple[str, ...]) -> set[str]:
+    """The contexts (bot.parsing.context) the phrases are said in."""
+    return {context.status(prepared, s, e) for s, e in find_phrases(prepared, phrases)}
+
+
 def _mentioned(prepared: str, phrases: tuple[str, ...]) -> bool:
     """Some phrase occurs as the patient's own fact (now or in the past): not negated, not
     someone else's, not only planned, not a negative test."""
     return any(
         context.is_present(prepared, start, end, past_counts=True)
-        for start, end in _find(prepared, phrases)
+        for start, end in find_phrases(prepared, phrases)
     )
 
 
 def _negated_mention(prepared: str, phrases: tuple[str, ...]) -> bool:
-    return any(is_negated(prepared, start) for start, _ in _find(prepared, phrases))
+    return any(is_negated(prepared, start) for start, _ in find_phrases(prepared, phrases))
 
 
 # --- diagnosis (I1) -------------------------------------------------------------------------------
@@ -377,7 +374,8 @@ def parse_transplant(text: str) -> str | None:
     if _mentioned(prepared, _MINOR_TRANSPLANT):
         return "minor_only"
     statuses = {
-        context.status(prepared, start, end) for start, end in _find(prepared, _ANY_TRANSPLANT)
+        context.status(prepared, start, end)
+        for start, end in find_phrases(prepared, _ANY_TRANSPLANT)
     }
     if statuses & {context.PRESENT, context.PAST}:  # as `_mentioned` reads a mention
         return "yes"
@@ -488,7 +486,7 @@ def parse_asthma_allergy(text: str) -> str | None:
     prepared = _prepare(text)
     present = [
         (start, end)
-        for start, end in _find(prepared, _ASTHMA_OR_SEVERE)
+        for start, end in find_phrases(prepared, _ASTHMA_OR_SEVERE)
         if context.is_present(prepared, start, end, past_counts=True)
     ]
     if present:
@@ -503,7 +501,9 @@ def parse_asthma_allergy(text: str) -> str | None:
     if _mentioned(prepared, _ALLERGY) and has_phrase(prepared, _MILD_REACTION):
         return UNSURE if is_unsure(prepared) else "mild_allergy"
     signal = yes_no_signal(prepared)
-    statuses = {context.status(prepared, s, e) for s, e in _find(prepared, _ASTHMA_OR_SEVERE)}
+    statuses = {
+        context.status(prepared, s, e) for s, e in find_phrases(prepared, _ASTHMA_OR_SEVERE)
+    }
     if signal is None and _only_someone_elses(prepared, statuses):
         return "no"  # "我姐有哮喘 我木有": the sister's asthma
     return signal
@@ -654,7 +654,7 @@ def parse_viral_infections(text: str) -> dict[str, object] | str | None:
     found = sorted(
         (start, end, virus)
         for virus, names in _VIRUSES.items()
-        for start, end in _find(prepared, names)
+        for start, end in find_phrases(prepared, names)
     )
     denied = context.denied_as_a_list(prepared, [(start, end) for start, end, _ in found])
     denied |= _denied_with_the_list_head(prepared, found)
@@ -809,7 +809,7 @@ def parse_lab_markers(text: str) -> str | None:
     if _negated_mention(prepared, _POSITIVE):
         return "no"  # "never told anything was positive" says nothing about what was tested
     if _mentioned(prepared, _ALL_NEGATIVE):
-        named = {marker for marker, names in _MARKERS.items() if _find(prepared, names)}
+        named = {marker for marker, names in _MARKERS.items() if find_phrases(prepared, names)}
         if named and len(named) < len(_MARKERS) and not _mentioned(prepared, _ALL_WORDS):
             return UNSURE  # only some markers named as negative
         return "all_negative"

@@ -13,7 +13,14 @@ import datetime
 import re
 
 from bot.parsing import context
-from bot.parsing.text import UNSURE, has_phrase, is_negated, is_unsure, phrase_pattern, prepare
+from bot.parsing.text import (
+    UNSURE,
+    find_phrases,
+    has_phrase,
+    is_negated,
+    is_unsure,
+    prepare,
+)
 from bot.parsing.when import parse_when
 from bot.parsing.yes_no import NO_CHANGE_PHRASES, yes_no_signal
 
@@ -22,15 +29,8 @@ def _prepare(text: str) -> str:
     return prepare(text).replace("'", "")
 
 
-def _find(prepared: str, phrases: tuple[str, ...]) -> list[tuple[int, int]]:
-    spans = []
-    for phrase in phrases:
-        spans.extend((m.start(), m.end()) for m in phrase_pattern(phrase).finditer(prepared))
-    return sorted(spans)
-
-
 def _statuses(prepared: str, phrases: tuple[str, ...]) -> list[tuple[int, int, str]]:
-    return [(s, e, context.status(prepared, s, e)) for s, e in _find(prepared, phrases)]
+    return [(s, e, context.status(prepared, s, e)) for s, e in find_phrases(prepared, phrases)]
 
 
 def _clause_text(prepared: str, start: int, end: int) -> str:
@@ -39,7 +39,15 @@ def _clause_text(prepared: str, start: int, end: int) -> str:
 
 
 def _blank(prepared: str, phrases: tuple[str, ...]) -> str:
-    for start, end in reversed(_find(prepared, phrases)):
+    """The text with each phrase found replaced by a clause break. Overlapping finds (two
+    phrases over the same words) are blanked once, as the stretch they cover together."""
+    stretches: list[list[int]] = []
+    for start, end in find_phrases(prepared, phrases):
+        if stretches and start < stretches[-1][1]:
+            stretches[-1][1] = max(stretches[-1][1], end)
+        else:
+            stretches.append([start, end])
+    for start, end in reversed(stretches):
         prepared = prepared[:start] + " , " + prepared[end:]
     return prepared
 
@@ -355,7 +363,7 @@ def parse_cardiac_events(text: str) -> str | None:
         return "yes"
     answer: str | None = None
     if any(found in _OWN_EVENT for _, _, found in rhythm):
-        treatments = _find(prepared, _HEART_TREATMENT) + [
+        treatments = find_phrases(prepared, _HEART_TREATMENT) + [
             m.span() for m in _CJK_TREATED.finditer(prepared)
         ]
         if not treatments:
@@ -385,6 +393,8 @@ def parse_cardiac_events(text: str) -> str | None:
 DOSE_CHANGED = "dose_changed"
 NEW_MEDICINE = "new_medicine"
 _DOSE_CHANGE = (
+    # the base forms too: "when doctor reduce the pred" (second-language English)
+    *("reduce", "lower", "raise", "decrease", "taper", "change the dose"),
     "raising",
     "lowering",
     "reducing",
@@ -478,7 +488,7 @@ def _change_kinds(prepared: str) -> set[str]:
         (_NEW_MEDICINE, NEW_MEDICINE),
         (_ANY_CHANGE, "no"),
     ):
-        for start, end in _find(without_no_change, phrases):
+        for start, end in find_phrases(without_no_change, phrases):
             clause = _clause_text(without_no_change, start, end)
             if is_negated(without_no_change, start) or has_phrase(
                 clause, context.TRIGGERS[context.PLANNED][0]
@@ -510,6 +520,8 @@ def parse_treatment_stable(text: str) -> str | None:
     "Yes, no changes since June" is a yes; "yes, except I raised my prednisone last week" is a
     dose change; a change of both kinds counts as a new medicine (the longer wait)."""
     prepared = _prepare(text)
+    if _DOUBT_ABOUT_A_CHANGE.search(prepared):
+        return UNSURE  # "I don't know if the doctor changed the dose"
     kinds = _change_kinds(prepared)
     if NEW_MEDICINE in kinds:
         return NEW_MEDICINE
@@ -529,6 +541,12 @@ def parse_treatment_stable(text: str) -> str | None:
     return signal
 
 
+# Not knowing whether something changed: "I don't know if the doctor changed the dose",
+# "不知道医生有没有调药".
+_DOUBT_ABOUT_A_CHANGE = re.compile(
+    r"\b(?:dont know|do not know|not sure|unsure|no idea|cant say|cannot say|cant remember)"
+    r"\s+(?:if|whether)\b|(?:不知道|不清楚|不确定|记不清)[^,，。]{0,6}(?:有没有|是不是|改没改|变没变|调没调)"
+)
 _SAME = ("the same", "same medicines", "same meds", "same as before", "stable", "一样", "没变")
 
 
@@ -564,8 +582,8 @@ def parse_flu_vaccine_form(text: str) -> dict[str, object] | str | None:
     """{"products": ["flu_injected"] | ["flumist"], "generic_covid": False, "none": False} |
     UNSURE | None (both or neither named: ask again)."""
     prepared = _prepare(text)
-    injected = any(not is_negated(prepared, s) for s, _ in _find(prepared, _INJECTED))
-    nasal = any(not is_negated(prepared, s) for s, _ in _find(prepared, _NASAL))
+    injected = any(not is_negated(prepared, s) for s, _ in find_phrases(prepared, _INJECTED))
+    nasal = any(not is_negated(prepared, s) for s, _ in find_phrases(prepared, _NASAL))
     if injected != nasal:
         product = "flu_injected" if injected else "flumist"
         return {"products": [product], "generic_covid": False, "none": False}
@@ -655,7 +673,7 @@ def parse_disease_active(text: str) -> str | None:
     if is_unsure(prepared):
         return UNSURE
     rest = prepared
-    not_controlled = bool(_find(rest, _NOT_CONTROLLED))
+    not_controlled = bool(find_phrases(rest, _NOT_CONTROLLED))
     rest = _blank(rest, _NOT_CONTROLLED)
     controlled = any(found == context.PRESENT for _, _, found in _statuses(rest, _CONTROLLED))
     rest = _blank(rest, _CONTROLLED)

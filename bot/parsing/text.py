@@ -218,6 +218,14 @@ _NOT_OWNERS = frozenset("我她他它俺们来直本在前还并实的是")
 _CJK_FILLERS = re.compile(r"(?:啥|什么|任何|过)+$")
 
 
+def find_phrases(prepared: str, phrases: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Spans over `prepared` of every phrase (whole words; Chinese by substring), in order."""
+    spans = []
+    for phrase in phrases:
+        spans.extend((m.start(), m.end()) for m in phrase_pattern(phrase).finditer(prepared))
+    return sorted(spans)
+
+
 def is_unsure(prepared: str) -> bool:
     """The patient says they don't know ("not sure", "idk", "不知道", a shrug)."""
     if has_phrase(prepared, UNSURE_PHRASES) or has_phrase(prepared, _UNSURE_CJK):

@@ -635,8 +635,26 @@ def _ages_then(reader: _Reader, age_years: int | None) -> None:
         then = int(next(group for group in m.group("age", "age2", "age3", "age4", "age5") if group))
         between_ages(then, then)
 
+    def childhood(_m: re.Match[str]) -> None:
+        if age_years is not None and age_years >= _CHILDHOOD_ENDS:
+            between_ages(0, _CHILDHOOD_ENDS - 1)
+        else:  # an adult patient's childhood ended years ago, whatever their age
+            latest = reader.today - relativedelta(years=_ADULT_AGE - _CHILDHOOD_ENDS)
+            reader.add(reader.today - relativedelta(years=_OPEN_START_YEARS), latest)
+
     reader.read(_AGE_SPAN, lambda m: between_ages(*_span_of(m)))
     reader.read(_AT_AGE, at_age)
+    reader.read(_CHILDHOOD, childhood)
+
+
+# "as a baby", "when I was a kid", "小时候": the patient's childhood (to age 11).
+_CHILDHOOD = re.compile(
+    r"\b(?:as an? |when i was an? |since i was an? )(?:baby|infant|child|kid|little girl"
+    r"|little boy|toddler)\b|\bin (?:my )?(?:childhood|infancy)\b|\bat birth\b"
+    r"|小时候|小的时候|很小的时候|出生时|刚出生|婴儿时|童年"
+)
+_CHILDHOOD_ENDS = 12
+_ADULT_AGE = 18
 
 
 def _common_range(ranges: list[DateRange]) -> DateRange | None:
@@ -668,6 +686,9 @@ def parse_when(
     mentions, reader.rest = find_dates(reader.rest)
     for mention in mentions:
         possible = [r for r in mention.ranges if r.earliest <= today]
+        # "15.8.26": a two-digit year of an event is this century's once that has passed
+        recent = [r for r in possible if r.earliest > today - relativedelta(years=_CENTURY)]
+        possible = recent or possible
         if not possible:
             reader.unreadable = True
             continue
@@ -707,6 +728,7 @@ def parse_when(
 
 
 _EITHER = re.compile(CHOICE_WORDS)
+_CENTURY = 99
 # Two readings of one answer this near each other are one date said roughly twice.
 _ROUGHLY_THE_SAME = datetime.timedelta(days=45)
 

@@ -215,6 +215,9 @@ MEASURED_FILES = (
     # Round 11 too (first offline replay 70/80, README).
     "heldout_round11.yml",
     "chinese_heldout_round11.yml",
+    # Round 12 too (first offline replay 73/80, README).
+    "heldout_round12.yml",
+    "chinese_heldout_round12.yml",
 )
 
 

@@ -773,3 +773,45 @@ def test_round_11_a_day_of_last_month(today, lexicon):
 def test_a_carers_first_person_age_alone_is_the_patients(today, lexicon):
     """A carer for their mum typing "I'm 41" gives mum's age (regression of round 8's fix)."""
     assert read("age", as_the_patient("I'm 41", "mother"), today, lexicon) == 41
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        # two phrases over the same words were blanked twice, eating the next clause's 没
+        ("disease_active", "没有，这两年控制得很好，没复发过", "no"),
+        ("treatment_stable", "I don't know if the doctor changed the dose, she went alone", UNSURE),
+        ("treatment_stable", "不知道医生有没有调药", UNSURE),
+        (
+            "treatment_stable",
+            "yes, last change was 12/08/2026 when doctor reduce the pred",
+            "dose_changed",
+        ),
+    ],
+)
+def test_round_12(kind, text, expected, today, lexicon):
+    assert read(kind, text, today, lexicon) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("15.8.26", "2026-08-15", "2026-08-15"),  # was 1926-2026
+        ("5.3.24", "2024-03-05", "2024-05-03"),  # day and month may be either way round
+        ("when I was a baby", "1906-11-24", "2020-11-24"),  # a childhood: years ago
+        ("小时候", "1906-11-24", "2020-11-24"),
+    ],
+)
+def test_round_12_dates(text, earliest, latest, today, lexicon):
+    assert read("when", text, today, lexicon) == {"earliest": earliest, "latest": latest}
+
+
+def test_round_12_names_from_india(today, lexicon):
+    medicines = read(
+        "medicines", "HCQS 200 bd, mycophenolate 500 bd, wysolone 10 od", today, lexicon
+    )
+    assert medicines["medicines"] == ["hydroxychloroquine", "mycophenolate_mofetil", "prednisolone"]
+    vaccines = read("vaccines", "Covishield in 2021 and a Covaxin booster in 2022", today, lexicon)
+    assert vaccines["products"] == ["astrazeneca", "covaxin"]
+    booster = read("vaccines", "yes, hepatitis B booster dose on 2026-11-20", today, lexicon)
+    assert booster["products"] == ["hepatitis_b_vaccine"]
