@@ -233,6 +233,8 @@ _HOPING_TO_BE += ("planning a pregnancy", "planning to get pregnant", "hope to g
 _HOPING_TO_BE += ("备孕",)
 
 
+# "现在没怀", "没有怀上": 怀 alone, denied (a "yes" 怀 is in _PREGNANT: 怀了, 怀上, 怀着).
+_NOT_EXPECTING_CJK = re.compile(r"(?:没有|没|未|不)(?:在)?怀(?!疑)")
 # Maybe pregnant: a late or missed period, no test yet ("I might be? My period is a week late").
 _MAYBE_PREGNANT = re.compile(
     r"\b(?:i )?(?:might|may|could) be\b(?! (?:able|wrong))|\bperiods? (?:is |was |are )?"
@@ -284,7 +286,7 @@ def parse_pregnancy(text: str) -> str | None:
         return "no" if _negated_mention(prepared, _PREGNANT) else None
     if _mentioned(prepared, _PREGNANT):
         return "yes"
-    if _negated_mention(prepared, _PREGNANT):
+    if _negated_mention(prepared, _PREGNANT) or _NOT_EXPECTING_CJK.search(prepared):
         return "no"
     return yes_no_signal(prepared)
 

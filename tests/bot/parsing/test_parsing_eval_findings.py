@@ -815,3 +815,9 @@ def test_round_12_names_from_india(today, lexicon):
     assert vaccines["products"] == ["astrazeneca", "covaxin"]
     booster = read("vaccines", "yes, hepatitis B booster dose on 2026-11-20", today, lexicon)
     assert booster["products"] == ["hepatitis_b_vaccine"]
+
+
+@pytest.mark.parametrize("text", ["现在没怀", "没有怀上"])
+def test_round_8_stack_not_expecting_said_with_怀_alone(text, today, lexicon):
+    """Unread on the stack (round 8): the NLU took it for a question, then it looped."""
+    assert read("pregnancy", text, today, lexicon) == "no"
