@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import retention
-from bot.dashboard.security import current_username, now, store
+from bot.dashboard.security import current_username, now, record_coordinator_action, store
 from bot.store import repository
 
 blueprint = Blueprint("erasure", __name__)
@@ -57,13 +57,8 @@ def show():
         )
         shown["notes"] = len(referral.notes)
         shown["referral_id"] = referral.id
-        repository.record_audit(
-            session=db_session,
-            actor=current_username(),
-            action="patient_data_shown",
-            referral_id=referral.id,
-            at=now(),
-            detail="erasure page",
+        record_coordinator_action(
+            db_session, "patient_data_shown", referral_id=referral.id, detail="erasure page"
         )
     engine = tracker_engine()
     shown["chat_events"] = (

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, request
 from bot.dashboard.fhir import questionnaire_response
 from bot.dashboard.lookups import referral_or_404
 from bot.dashboard.queue import audit_list, filters_from
-from bot.dashboard.security import current_username, now, store
+from bot.dashboard.security import record_coordinator_action, store
 from bot.store import repository
 
 blueprint = Blueprint("export", __name__)
@@ -86,13 +86,7 @@ def referral_fhir(referral_id: int):
     with store() as db_session:
         referral = referral_or_404(db_session, referral_id)
         resource = questionnaire_response(referral)
-        repository.record_audit(
-            session=db_session,
-            actor=current_username(),
-            action="referral_exported_fhir",
-            referral_id=referral.id,
-            at=now(),
-        )
+        record_coordinator_action(db_session, "referral_exported_fhir", referral_id=referral.id)
         filename = f"{referral.reference_code}-questionnaire-response.json"
     return Response(
         resource.json(indent=2, ensure_ascii=False),

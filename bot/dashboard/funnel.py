@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext
 
 from bot.dashboard.language import OUTCOME_LABELS
 from bot.dashboard.lookups import days_as_query, filter_days
-from bot.dashboard.security import current_username, now, store
+from bot.dashboard.security import record_coordinator_action, store
 from bot.store import repository
 from bot.trial import load_trial
 
@@ -84,13 +84,8 @@ def funnel_data(
             zone=load_trial(trial_id).timezone,
         )
         reasons = repository.top_not_eligible_criteria(session=db_session, trial_id=trial_id)
-        repository.record_audit(
-            session=db_session,
-            actor=current_username(),
-            action="funnel_viewed",
-            referral_id=None,
-            at=now(),
-            detail=f"{via}; {_days_said(since, until)}",
+        record_coordinator_action(
+            db_session, "funnel_viewed", detail=f"{via}; {_days_said(since, until)}"
         )
     return counts, reasons
 

@@ -24,7 +24,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from bot import i18n
-from bot.dashboard.security import current_username, now, store
+from bot.dashboard.security import current_username, record_coordinator_action, store
 from bot.store import repository
 from bot.trial import load_trial
 
@@ -381,12 +381,5 @@ def choose():
             repository.set_coordinator_language(
                 session=db_session, username=current_username(), language=language
             )
-            repository.record_audit(
-                session=db_session,
-                actor=current_username(),
-                action="language_changed",
-                referral_id=None,
-                at=now(),
-                detail=language,
-            )
+            record_coordinator_action(db_session, "language_changed", detail=language)
     return redirect(safe_next(request.form.get("next")))

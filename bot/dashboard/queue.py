@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from bot.dashboard import notifications
 from bot.dashboard.lookups import days_as_query, filter_days
-from bot.dashboard.security import current_username, now, store
+from bot.dashboard.security import record_coordinator_action, store
 from bot.store import repository
 from bot.trial import load_trial
 
@@ -42,13 +42,8 @@ def audit_list(db_session, action: str, filters: repository.ReferralFilters, row
     described = " ".join(
         f"{key}={shown[key]}" for key in ("status", "outcome", "from", "to") if key in shown
     )
-    repository.record_audit(
-        session=db_session,
-        actor=current_username(),
-        action=action,
-        referral_id=None,
-        at=now(),
-        detail=f"{described or 'no filter'}; {rows} referrals",
+    record_coordinator_action(
+        db_session, action, detail=f"{described or 'no filter'}; {rows} referrals"
     )
 
 

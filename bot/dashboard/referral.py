@@ -8,7 +8,7 @@ from flask_babel import gettext
 from bot import i18n
 from bot.dashboard.language import STATUS_LABELS
 from bot.dashboard.lookups import referral_or_404
-from bot.dashboard.security import current_username, now, store
+from bot.dashboard.security import current_username, now, record_coordinator_action, store
 from bot.store import repository
 from bot.trial import load_trial
 
@@ -18,14 +18,7 @@ blueprint = Blueprint("referral", __name__)
 def viewed_referral(db_session, referral_id: int, detail: str = ""):
     """The referral, its view recorded in the audit trail (page or API); 404 if there is none."""
     referral = referral_or_404(db_session, referral_id)
-    repository.record_audit(
-        session=db_session,
-        actor=current_username(),
-        action="referral_viewed",
-        referral_id=referral.id,
-        at=now(),
-        detail=detail,
-    )
+    record_coordinator_action(db_session, "referral_viewed", referral_id=referral.id, detail=detail)
     return referral
 
 

@@ -153,6 +153,21 @@ def current_username() -> str:
     return g.coordinator_username
 
 
+def record_coordinator_action(
+    db_session: Session, action: str, *, referral_id: int | None = None, detail: str = ""
+) -> None:
+    """The signed-in coordinator's read or change, in the audit trail, now (its source address
+    comes with the request's store session). `detail` never holds patient data."""
+    repository.record_audit(
+        session=db_session,
+        actor=current_username(),
+        action=action,
+        referral_id=referral_id,
+        at=now(),
+        detail=detail,
+    )
+
+
 def sign_in(db_session: Session, coordinator: repository.Coordinator) -> None:
     """Start a fresh session: drop everything the old cookie carried, issue a new token."""
     session.clear()
