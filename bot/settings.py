@@ -63,11 +63,20 @@ def _switch(given: str | None, default: Any) -> Any:
     return given == "1"
 
 
-def _flag(given: str | None, default: Any) -> Any:
+def _unless_blank(read: Callable[[str], Any]) -> Parse:
+    """A parser that reads the stripped value with `read`; blank (or unset) is the default."""
+
+    def parse(given: str | None, default: Any) -> Any:
+        text = (given or "").strip()
+        return read(text) if text else default
+
+    parse.__doc__ = read.__doc__
+    return parse
+
+
+@_unless_blank
+def _flag(text: str) -> bool:
     """1/true/yes/on or 0/false/no/off, in any case; blank: the default."""
-    text = (given or "").strip()
-    if not text:
-        return default
     if text.lower() not in _TRUE | _FALSE:
         raise ValueError(f"must be 1 or 0, not {text!r}")
     return text.lower() in _TRUE
@@ -76,10 +85,7 @@ def _flag(given: str | None, default: Any) -> Any:
 def _number(allowed: range) -> Parse:
     """A whole number in `allowed`; blank: the default."""
 
-    def parse(given: str | None, default: Any) -> Any:
-        text = (given or "").strip()
-        if not text:
-            return default
+    def read(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
@@ -89,14 +95,12 @@ def _number(allowed: range) -> Parse:
             raise ValueError(f"must be a whole number {bounds}, not {text!r}")
         return value
 
-    return parse
+    return _unless_blank(read)
 
 
-def _period(given: str | None, default: Any) -> Any:
+@_unless_blank
+def _period(text: str) -> int:
     """A whole number of at least 1 (minutes or days); blank: the default."""
-    text = (given or "").strip()
-    if not text:
-        return default
     try:
         value = int(text)
     except ValueError:
@@ -106,11 +110,9 @@ def _period(given: str | None, default: Any) -> Any:
     return value
 
 
-def _day(given: str | None, default: Any) -> Any:
+@_unless_blank
+def _day(text: str) -> date:
     """A day, YYYY-MM-DD; blank: the default."""
-    text = (given or "").strip()
-    if not text:
-        return default
     try:
         return date.fromisoformat(text)
     except ValueError:
