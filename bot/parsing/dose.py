@@ -145,6 +145,13 @@ def _take_frequencies(prepared: str) -> tuple[list[float], str]:
     return found, rest
 
 
+# A milligram amount said to be the day's ("7.5 mg a day", "10mg daily", "每天10毫克").
+_DAILY_TOTAL = re.compile(
+    rf"(?<![\d.])\d+(?:\.\d+)?\s*{_MG}\s*(?:(?:a|per|each|every|/)\s*day\b|daily\b|每天|每日|一天)"
+    rf"|(?:每天|每日|一天)\s*\d+(?:\.\d+)?\s*{_MG}"
+)
+
+
 def _amounts(prepared: str) -> list[float] | None:
     """Milligram amounts written in the text; None when an amount is in tablets only or bare
     numbers leave it open which one is the dose. With a unit written, bare numbers are ignored."""
@@ -154,11 +161,14 @@ def _amounts(prepared: str) -> list[float] | None:
         return [numbers[0] * numbers[1]]
     with_unit: list[float] = []
     bare: list[float] = []
+    daily_total = bool(_DAILY_TOTAL.search(prepared))
     for match in _AMOUNT.finditer(prepared):
         value, unit = _number(match["value"]), match["unit"] or ""
         if re.fullmatch(_TABLET, unit):
-            if value == 1:
-                continue  # "pred 5mg qd, 1 tab": one tablet is the strength written
+            if value == 1 or daily_total:
+                # "pred 5mg qd, 1 tab": one tablet is the strength written; "7.5 mg a day,
+                # one and a half tablets": the tablets the day's total is made of
+                continue
             return None
         if re.fullmatch(_MICROGRAMS, unit):
             with_unit.append(value / 1000)

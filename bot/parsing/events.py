@@ -342,7 +342,8 @@ _OWN_EVENT = frozenset({context.PRESENT, context.PAST})
 # "heart is fine", "my heart's ok": nothing of the kind.
 _HEART_FINE = re.compile(
     r"\bheart(?:s| is)?\s+(?:is\s+)?(?:fine|ok|okay|good|normal|healthy)\b"
-    r"|心脏(?:很|挺|都)?(?:好|正常|没问题)"
+    r"|心脏(?:很|挺|都)?(?:好|正常|没问题|没事)|^\s*(?:都挺好|都很好|都好|一切正常|都正常)"
+    r"|^\s*(?:all good|all fine|im fine|i am fine|everything is fine|all is well)\b"
 )
 
 
@@ -548,6 +549,8 @@ _DOUBT_ABOUT_A_CHANGE = re.compile(
     r"\s+(?:if|whether)\b|(?:不知道|不清楚|不确定|记不清)[^,，。]{0,6}(?:有没有|是不是|改没改|变没变|调没调)"
 )
 _SAME = ("the same", "same medicines", "same meds", "same as before", "stable", "一样", "没变")
+_SAME += ("same as always", "as always", "same as usual", "no changes", "一直都是这样", "一直这样")
+_SAME += ("都是这样", "老样子", "还是那些")
 
 
 def change_kind(text: str) -> str | None:

@@ -644,7 +644,27 @@ def _ages_then(reader: _Reader, age_years: int | None) -> None:
 
     reader.read(_AGE_SPAN, lambda m: between_ages(*_span_of(m)))
     reader.read(_AT_AGE, at_age)
+    reader.read(_TEENS, lambda _m: between_ages(13, 19))
     reader.read(_CHILDHOOD, childhood)
+    for pattern, years_ago in _LONG_AGO.items():
+        latest = reader.today - relativedelta(years=years_ago)
+        earliest = reader.today - relativedelta(years=_OPEN_START_YEARS)
+        reader.read(pattern, lambda _m, e=earliest, la=latest: reader.add(e, la))
+
+
+# "since I was a teenager", "十几岁的时候": the patient's teens (a date only with the age now).
+_TEENS = re.compile(
+    r"\b(?:as an?|when i was an?|since i was an?) teen(?:ager)?\b|\bin my teens\b"
+    r"|青春期|十几岁(?:的时候)?"
+)
+# "for many years", "好多年了": at least that many years back; "a long time ago": at least one.
+_LONG_AGO = {
+    re.compile(
+        r"\b(?:for |since )?(?:many|several many|so many) years\b|\byears and years\b"
+        r"|好多年|很多年|许多年|(?<![\d零一二两三四五六七八九十几])多年(?:了|前)"
+    ): 3,
+    re.compile(r"\ba long time ago\b|\bages ago\b|很久以前|很久了|好久以前|好久了"): 1,
+}
 
 
 # "as a baby", "when I was a kid", "小时候": the patient's childhood (to age 11).

@@ -137,6 +137,8 @@ _CJK_UNSURE_START = ("不知", "不清", "不确", "不记", "说不")
 _CJK_NO_START = ("没", "不", "否", "无", "从没", "从来没", "从未", "未")
 _CJK_PRONOUN = re.compile(r"^(?:我|她|他)(?=没|不|无|有|是|未|从|否)")
 _CJK_YES = ("是", "对", "有", "嗯", "好", "可以", "会", "愿意", "能", "行", "当然", "确实")
+# Words that make a yes or no firmer without changing it: 肯定没有, 绝对没有, 当然不是.
+_CJK_SURELY = re.compile(r"^(?:肯定|绝对|当然|确实|真的|的确)(?=没|不|无|未|从|有|是)")
 
 
 _NO_CHANGE_LATIN = frozenset(p for p in NO_CHANGE_PHRASES if not has_cjk(p))
@@ -148,6 +150,7 @@ def _chinese_yes_no(prepared: str) -> str | None:
     joined = joined[next((i for i, char in enumerate(joined) if has_cjk(char)), 0) :]
     stripped = joined.strip(_CJK_PARTICLES) or joined
     stripped = _CJK_PRONOUN.sub("", stripped)  # "我没有" is 没有, "她有" is 有
+    stripped = _CJK_SURELY.sub("", stripped)  # "肯定没有" is 没有, "当然有" is 有
     if stripped.startswith(_CJK_UNSURE_START):
         return UNSURE
     if stripped.startswith(_CJK_NO_START):

@@ -821,3 +821,37 @@ def test_round_12_names_from_india(today, lexicon):
 def test_round_8_stack_not_expecting_said_with_怀_alone(text, today, lexicon):
     """Unread on the stack (round 8): the NLU took it for a question, then it looped."""
     assert read("pregnancy", text, today, lexicon) == "no"
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        # plain everyday answers that were unread or "not sure" (round 13)
+        ("transplant", "肯定没有", "no"),
+        ("yes_no", "当然有", "yes"),
+        ("cardiac_events", "都挺好，心脏没事", "no"),
+        ("cardiac_events", "all good", "no"),
+        ("treatment_stable", "same as always", "yes"),
+        ("treatment_stable", "一直都是这样", "yes"),
+    ],
+)
+def test_round_13_plain_answers(kind, text, expected, today, lexicon):
+    assert read(kind, text, today, lexicon) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "latest"),
+    [
+        ("好多年了", "2023-11-24"),
+        ("for many years", "2023-11-24"),
+        ("a long time ago", "2025-11-24"),
+    ],
+)
+def test_round_13_long_ago(text, latest, today, lexicon):
+    assert read("when", text, today, lexicon)["latest"] == latest
+
+
+def test_round_13_a_days_total_with_its_tablets(today, lexicon):
+    dose = read("steroid_dose", "7.5 mg a day, one and a half tablets", today, lexicon)
+    assert dose["mg_per_day"] == 7.5
+    assert read("steroid_dose", "20 mg a day, four tablets", today, lexicon)["mg_per_day"] == 20
